@@ -1,0 +1,39 @@
+/* vmdev-cli.h: what the command groups share.  src/cli is the only printer. */
+#pragma once
+
+#include <glib.h>
+#include <stdio.h>
+
+#include "util/vmdev-root.h"
+
+#define VMDEV_EXIT_OK 0
+#define VMDEV_EXIT_FAILURE 1
+#define VMDEV_EXIT_USAGE 2
+
+typedef struct
+{
+  const char *prog;        /* "vmdev", or "mdevctl"/"lsmdev" when invoked as those */
+  const char *root_dir;    /* --root, or NULL ($VMDEV_ROOT, else "/") */
+  gboolean verbose;        /* -v before the group */
+} VmdevCli;
+
+/* Opens the root the user asked for; prints the error and returns NULL on failure. */
+VmdevRoot *vmdev_cli_open_root (VmdevCli *cli);
+
+/* Prints "vmdev: <message>" for @error on stderr and returns the exit status
+ * for it (1).  Frees nothing. */
+int vmdev_cli_report (VmdevCli *cli, const GError *error);
+/* Prints "vmdev: warning: <message>" on stderr. */
+void vmdev_cli_warn (VmdevCli *cli, const GError *warning);
+/* Prints each GError* of @warnings as a warning. */
+void vmdev_cli_warn_all (VmdevCli *cli, GPtrArray *warnings);
+/* Prints "vmdev: <message>" and a hint to --help on stderr; returns 2. */
+int vmdev_cli_usage_error (VmdevCli *cli, const char *command, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
+
+/* Flushes stdout; a write error is reported once (a closed pipe silently).
+ * Returns @status, or 1 if the output could not be written. */
+int vmdev_cli_finish_output (VmdevCli *cli, int status);
+
+/* Command groups: argv[0] is the group name. */
+int vmdev_cli_mdev (VmdevCli *cli, int argc, char **argv);

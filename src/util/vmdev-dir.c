@@ -1,0 +1,331 @@
+#include "util/vmdev-dir.h"
+
+#include "util/vmdev-error.h"
+#include "util/vmdev-fd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static VmdevDir *
+dir_new (int fd, char *path)
+{
+  VmdevDir *dir = g_new (VmdevDir, 1);
+
+  dir->fd = fd;
+  dir->path = path;
+  return dir;
+}
+
+VmdevDir *
+vmdev_dir_open (VmdevRoot *root, const char *rel, GError **error)
+{
+  g_autofree char *path = vmdev_root_display (root, rel);
+  int fd;
+
+  while (*rel == '/')
+    rel++;
+  fd = openat (vmdev_root_fd (root), *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      vmdev_error_from_errno (error, errsv, "opening directory", path);
+      return NULL;
+    }
+  return dir_new (fd, g_steal_pointer (&path));
+}
+
+VmdevDir *
+vmdev_dir_open_at (VmdevDir *dir, const char *name, GError **error)
+{
+  g_autofree char *path = vmdev_dir_child_path (dir, name);
+  int fd = openat (dir->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      vmdev_error_from_errno (error, errsv, "opening directory", path);
+      return NULL;
+    }
+  return dir_new (fd, g_steal_pointer (&path));
+}
+
+void
+vmdev_dir_free (VmdevDir *dir)
+{
+  if (dir == NULL)
+    return;
+  vmdev_fd_close (dir->fd);
+  g_free (dir->path);
+  g_free (dir);
+}
+
+char *
+vmdev_dir_child_path (VmdevDir *dir, const char *name)
+{
+  if (g_str_has_suffix (dir->path, "/"))
+    return g_strconcat (dir->path, name, NULL);
+  return g_strconcat (dir->path, "/", name, NULL);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+vmdev_dir_list (VmdevDir *dir, GError **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  DIR *d;
+  struct dirent *ent;
+  int fd = fcntl (dir->fd, F_DUPFD_CLOEXEC, 0);
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      int errsv = errno;
+      vmdev_fd_close (fd);
+      vmdev_error_from_errno (error, errsv, "listing directory", dir->path);
+      return NULL;
+    }
+  rewinddir (d);
+  errno = 0;
+  while ((ent = readdir (d)) != NULL)
+    {
+      if (strcmp (ent->d_name, ".") == 0 || strcmp (ent->d_name, "..") == 0)
+        continue;
+      g_ptr_array_add (names, g_strdup (ent->d_name));
+      errno = 0;
+    }
+  if (errno != 0)
+    {
+      int errsv = errno;
+      closedir (d);
+      vmdev_error_from_errno (error, errsv, "listing directory", dir->path);
+      return NULL;
+    }
+  closedir (d);
+  g_ptr_array_sort (names, compare_names);
+  return g_steal_pointer (&names);
+}
+
+gboolean
+vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
+                char **out_data, gsize *out_len, GError **error)
+{
+  g_auto(VmdevFd) fd = openat (dir->fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  g_autofree char *buf = NULL;
+  gsize len = 0, cap = 4096;
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "reading", path);
+    }
+  buf = g_malloc (cap + 1);
+  for (;;)
+    {
+      ssize_t n;
+
+      if (len == cap)
+        {
+          if (cap >= max)
+            {
+              g_autofree char *path = vmdev_dir_child_path (dir, name);
+              g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
+                           "reading: %s: file is larger than %" G_GSIZE_FORMAT " bytes",
+                           path, max);
+              return FALSE;
+            }
+          cap = MIN (cap * 2, max);
+          buf = g_realloc (buf, cap + 1);
+        }
+      n = read (fd, buf + len, cap - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+          g_autofree char *path = vmdev_dir_child_path (dir, name);
+          return vmdev_error_from_errno (error, errsv, "reading", path);
+        }
+      if (n == 0)
+        break;
+      len += n;
+    }
+  buf[len] = '\0';
+  *out_data = g_steal_pointer (&buf);
+  if (out_len != NULL)
+    *out_len = len;
+  return TRUE;
+}
+
+gboolean
+vmdev_dir_read_attr (VmdevDir *dir, const char *name, char **out_value, GError **error)
+{
+  char *data;
+  gsize len;
+
+  if (!vmdev_dir_read (dir, name, 64 * 1024, &data, &len, error))
+    return FALSE;
+  if (len > 0 && data[len - 1] == '\n')
+    data[len - 1] = '\0';
+  *out_value = data;
+  return TRUE;
+}
+
+gboolean
+vmdev_dir_read_uint (VmdevDir *dir, const char *name, guint64 *out_value, GError **error)
+{
+  g_autofree char *value = NULL;
+  guint64 v;
+
+  if (!vmdev_dir_read_attr (dir, name, &value, error))
+    return FALSE;
+  g_strstrip (value);
+  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
+    {
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY,
+                   "reading: %s: '%s' is not a number", path, value);
+      return FALSE;
+    }
+  *out_value = v;
+  return TRUE;
+}
+
+gboolean
+vmdev_dir_readlink (VmdevDir *dir, const char *name, char **out_target, GError **error)
+{
+  char buf[PATH_MAX];
+  ssize_t n = readlinkat (dir->fd, name, buf, sizeof buf - 1);
+
+  if (n < 0)
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "reading link", path);
+    }
+  buf[n] = '\0';
+  *out_target = g_strdup (buf);
+  return TRUE;
+}
+
+gboolean
+vmdev_dir_write_attr (VmdevDir *dir, const char *name, const char *value, GError **error)
+{
+  g_auto(VmdevFd) fd = openat (dir->fd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  size_t len = strlen (value);
+  ssize_t n;
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "opening for writing", path);
+    }
+  do
+    n = write (fd, value, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 || (size_t) n != len)
+    {
+      int errsv = n < 0 ? errno : EIO;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "writing", path);
+    }
+  return TRUE;
+}
+
+gboolean
+vmdev_dir_has (VmdevDir *dir, const char *name)
+{
+  struct stat st;
+
+  return fstatat (dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static gboolean
+write_all (int fd, const char *data, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      data += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+gboolean
+vmdev_dir_write_atomic (VmdevDir *dir, const char *name, const char *data,
+                        gsize len, int mode, GError **error)
+{
+  g_autofree char *tmp = NULL;
+  g_auto(VmdevFd) fd = -1;
+  int errsv;
+  const char *action;
+
+  for (int tries = 0; fd < 0 && tries < 100; tries++)
+    {
+      g_free (tmp);
+      tmp = g_strdup_printf (".%s.tmp%06x", name, g_random_int () & 0xffffff);
+      fd = openat (dir->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+      if (fd < 0 && errno != EEXIST)
+        break;
+    }
+  if (fd < 0)
+    {
+      errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, tmp);
+      return vmdev_error_from_errno (error, errsv, "creating temporary file", path);
+    }
+  action = "writing";
+  if (!write_all (fd, data, len))
+    goto fail;
+  action = "syncing";
+  if (fsync (fd) < 0)
+    goto fail;
+  action = "renaming into place";
+  if (renameat (dir->fd, tmp, dir->fd, name) < 0)
+    goto fail;
+  /* The rename is durable once the directory is synced; a failure here is
+   * reported but the new content is already in place. */
+  if (fsync (dir->fd) < 0)
+    {
+      errsv = errno;
+      return vmdev_error_from_errno (error, errsv, "syncing directory", dir->path);
+    }
+  return TRUE;
+
+fail:
+  errsv = errno;
+  unlinkat (dir->fd, tmp, 0);
+  {
+    g_autofree char *path = vmdev_dir_child_path (dir, name);
+    return vmdev_error_from_errno (error, errsv, action, path);
+  }
+}
+
+gboolean
+vmdev_dir_unlink (VmdevDir *dir, const char *name, gboolean missing_ok, GError **error)
+{
+  if (unlinkat (dir->fd, name, 0) < 0 && !(missing_ok && errno == ENOENT))
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "removing", path);
+    }
+  return TRUE;
+}

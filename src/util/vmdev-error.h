@@ -1,0 +1,36 @@
+/* vmdev-error.h: the VMDEV_ERROR domain and the errno helper.
+ *
+ * Two error domains are used across libvmdev: G_IO_ERROR for failures of the
+ * operating system (always made by vmdev_error_from_errno(), which names the
+ * action and the path), and VMDEV_ERROR for meaning. */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+
+#define VMDEV_ERROR (vmdev_error_quark ())
+GQuark vmdev_error_quark (void);
+
+typedef enum
+{
+  VMDEV_ERROR_FAILED,         /* anything else */
+  VMDEV_ERROR_INVALID_ARGUMENT, /* bad input from the user: UUID, name, option value */
+  VMDEV_ERROR_INVALID_CONFIG, /* a malformed definition or configuration file */
+  VMDEV_ERROR_INVALID_XML,
+  VMDEV_ERROR_NOT_FOUND,      /* parent, type, device or definition does not exist */
+  VMDEV_ERROR_EXISTS,         /* it exists already */
+  VMDEV_ERROR_IN_USE,         /* busy: VFIO group open, claimed by a domain */
+  VMDEV_ERROR_NO_SPACE,       /* no free instance of a type */
+  VMDEV_ERROR_TIMEOUT,        /* a bounded wait ran out */
+  VMDEV_ERROR_UNSUPPORTED,
+  VMDEV_ERROR_BROKEN_ENTRY,   /* a sysfs or config entry that cannot be read as what it should be */
+} VmdevErrorCode;
+
+/* Sets @error to G_IO_ERROR/g_io_error_from_errno(@errnum) with the message
+ * "<action>: <path>: <strerror>".  Always returns FALSE so that it can end a
+ * failing function: `return vmdev_error_from_errno (error, errno, "reading", path);` */
+gboolean vmdev_error_from_errno (GError **error, int errnum,
+                                 const char *action, const char *path);
+
+/* TRUE when @error is the G_IO_ERROR made from @errnum. */
+gboolean vmdev_error_is_errno (const GError *error, int errnum);
