@@ -129,6 +129,8 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
       g_autofree char *path = vmdev_dir_child_path (dir, name);
       return vmdev_error_from_errno (error, errsv, "reading", path);
     }
+  /* Read up to max + 1 bytes: one byte more than allowed means too large. */
+  cap = MIN (cap, max + 1);
   buf = g_malloc (cap + 1);
   for (;;)
     {
@@ -136,7 +138,7 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
 
       if (len == cap)
         {
-          if (cap >= max)
+          if (cap > max)
             {
               g_autofree char *path = vmdev_dir_child_path (dir, name);
               g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
@@ -144,7 +146,7 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
                            path, max);
               return FALSE;
             }
-          cap = MIN (cap * 2, max);
+          cap = MIN (cap * 2, max + 1);
           buf = g_realloc (buf, cap + 1);
         }
       n = read (fd, buf + len, cap - len);
@@ -170,14 +172,37 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
 gboolean
 vmdev_dir_read_attr (VmdevDir *dir, const char *name, char **out_value, GError **error)
 {
-  char *data;
-  gsize len;
+  char buf[8192];
+  g_auto(VmdevFd) fd = openat (dir->fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  ssize_t n;
 
-  if (!vmdev_dir_read (dir, name, 64 * 1024, &data, &len, error))
-    return FALSE;
-  if (len > 0 && data[len - 1] == '\n')
-    data[len - 1] = '\0';
-  *out_value = data;
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "reading", path);
+    }
+  /* A sysfs attribute is produced whole by one read (at most a page), so a
+   * short read is the end of it: no second read() to see EOF. */
+  do
+    n = read (fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      return vmdev_error_from_errno (error, errsv, "reading", path);
+    }
+  if ((size_t) n == sizeof buf)
+    {
+      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY,
+                   "reading: %s: attribute is longer than %zu bytes", path, sizeof buf - 1);
+      return FALSE;
+    }
+  if (n > 0 && buf[n - 1] == '\n')
+    n--;
+  *out_value = g_strndup (buf, n);
   return TRUE;
 }
 
@@ -218,27 +243,32 @@ vmdev_dir_readlink (VmdevDir *dir, const char *name, char **out_target, GError *
   return TRUE;
 }
 
-gboolean
-vmdev_dir_write_attr (VmdevDir *dir, const char *name, const char *value, GError **error)
+int
+vmdev_dir_try_write_attr (VmdevDir *dir, const char *name, const char *value)
 {
   g_auto(VmdevFd) fd = openat (dir->fd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
   size_t len = strlen (value);
   ssize_t n;
 
   if (fd < 0)
-    {
-      int errsv = errno;
-      g_autofree char *path = vmdev_dir_child_path (dir, name);
-      return vmdev_error_from_errno (error, errsv, "opening for writing", path);
-    }
+    return errno;
   do
     n = write (fd, value, len);
   while (n < 0 && errno == EINTR);
-  if (n < 0 || (size_t) n != len)
+  if (n < 0)
+    return errno;
+  return (size_t) n == len ? 0 : EIO;
+}
+
+gboolean
+vmdev_dir_write_attr (VmdevDir *dir, const char *name, const char *value, GError **error)
+{
+  int errnum = vmdev_dir_try_write_attr (dir, name, value);
+
+  if (errnum != 0)
     {
-      int errsv = n < 0 ? errno : EIO;
       g_autofree char *path = vmdev_dir_child_path (dir, name);
-      return vmdev_error_from_errno (error, errsv, "writing", path);
+      return vmdev_error_from_errno (error, errnum, "writing", path);
     }
   return TRUE;
 }

@@ -41,6 +41,9 @@ gboolean vmdev_dir_readlink (VmdevDir *dir, const char *name, char **out_target,
 /* Writes @value to an existing file @name with one write() (sysfs attributes:
  * create, remove, device attributes). */
 gboolean vmdev_dir_write_attr (VmdevDir *dir, const char *name, const char *value, GError **error);
+/* The same, returning 0 or the errno, for callers that translate the kernel's
+ * errnos themselves. */
+int vmdev_dir_try_write_attr (VmdevDir *dir, const char *name, const char *value);
 /* TRUE if @name exists in @dir (without following a final link). */
 gboolean vmdev_dir_has (VmdevDir *dir, const char *name);
 
