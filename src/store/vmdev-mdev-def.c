@@ -1,0 +1,587 @@
+#include "store/vmdev-mdev-def.h"
+
+#include "store/vmdev-json-writer.h"
+#include "util/vmdev-attr.h"
+#include "util/vmdev-dir.h"
+#include "util/vmdev-error.h"
+#include "util/vmdev-name.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* mdevctl keeps its callout scripts here; it is not a parent. */
+#define SCRIPTS_DIR "scripts.d"
+
+VmdevMdevDefinition *
+vmdev_mdev_definition_new (const char *uuid, const char *parent, const char *mdev_type)
+{
+  VmdevMdevDefinition *def = g_new0 (VmdevMdevDefinition, 1);
+
+  if (uuid != NULL)
+    g_strlcpy (def->uuid, uuid, sizeof def->uuid);
+  def->parent = g_strdup (parent);
+  def->mdev_type = g_strdup (mdev_type);
+  def->attrs = vmdev_attr_list_new ();
+  return def;
+}
+
+void
+vmdev_mdev_definition_free (VmdevMdevDefinition *def)
+{
+  if (def == NULL)
+    return;
+  g_free (def->parent);
+  g_free (def->mdev_type);
+  g_ptr_array_unref (def->attrs);
+  if (def->unknown != NULL)
+    json_object_unref (def->unknown);
+  g_free (def);
+}
+
+static gboolean
+invalid (GError **error, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+invalid (GError **error, const char *path, const char *fmt, ...)
+{
+  g_autofree char *why = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  why = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "%s: %s", path, why);
+  return FALSE;
+}
+
+/* json-glib says "<data>:L:C: Parse error: <reason>"; we say "line L, column C: <reason>". */
+static gboolean
+parse_error (GError **error, const char *path, const GError *json_error)
+{
+  const char *msg = json_error->message;
+  unsigned line, col;
+  int consumed = 0;
+
+  if (sscanf (msg, "<data>:%u:%u: %n", &line, &col, &consumed) == 2 && consumed > 0)
+    {
+      const char *why = msg + consumed;
+
+      if (g_str_has_prefix (why, "Parse error: "))
+        why += strlen ("Parse error: ");
+      return invalid (error, path, "line %u, column %u: %s", line, col, why);
+    }
+  return invalid (error, path, "%s", msg);
+}
+
+static char *
+node_type_name (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT: return g_strdup ("an object");
+    case JSON_NODE_ARRAY: return g_strdup ("an array");
+    case JSON_NODE_NULL: return g_strdup ("null");
+    default:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING: return g_strdup ("a string");
+        case G_TYPE_BOOLEAN: return g_strdup ("a boolean");
+        default: return g_strdup ("a number");
+        }
+    }
+}
+
+static gboolean
+is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+parse_attrs (JsonNode *node, GPtrArray *attrs, const char *path, GError **error)
+{
+  JsonArray *arr;
+
+  if (JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_autofree char *what = node_type_name (node);
+      return invalid (error, path, "\"attrs\" must be an array, not %s", what);
+    }
+  arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      JsonNode *elem = json_array_get_element (arr, i);
+      JsonObject *obj;
+      g_autoptr(GList) members = NULL;
+      JsonNode *value;
+
+      if (!JSON_NODE_HOLDS_OBJECT (elem))
+        {
+          g_autofree char *what = node_type_name (elem);
+          return invalid (error, path, "attribute %u must be an object {\"name\": \"value\"}, not %s",
+                          i, what);
+        }
+      obj = json_node_get_object (elem);
+      if (json_object_get_size (obj) != 1)
+        return invalid (error, path, "attribute %u must have exactly one member, not %u",
+                        i, json_object_get_size (obj));
+      members = json_object_get_members (obj);
+      value = json_object_get_member (obj, members->data);
+      if (!is_string (value))
+        {
+          g_autofree char *what = node_type_name (value);
+          return invalid (error, path, "the value of attribute %u (\"%s\") must be a string, not %s",
+                          i, (const char *) members->data, what);
+        }
+      g_ptr_array_add (attrs, vmdev_attr_new (members->data, json_node_get_string (value)));
+    }
+  return TRUE;
+}
+
+gboolean
+vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data, gsize len,
+                             const char *path, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) json_error = NULL;
+  g_autoptr(GPtrArray) attrs = vmdev_attr_list_new ();
+  g_autoptr(JsonObject) unknown = json_object_new ();
+  g_autoptr(GList) members = NULL;
+  JsonNode *root, *node;
+  JsonObject *obj;
+
+  if (!g_utf8_validate (data, len, NULL))
+    return invalid (error, path, "the file is not valid UTF-8");
+  if (!json_parser_load_from_data (parser, data, len, &json_error))
+    return parse_error (error, path, json_error);
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    return invalid (error, path, "the file is empty");
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_autofree char *what = node_type_name (root);
+      return invalid (error, path, "expected a JSON object, found %s", what);
+    }
+  obj = json_node_get_object (root);
+
+  node = json_object_get_member (obj, "mdev_type");
+  if (node == NULL)
+    return invalid (error, path, "\"mdev_type\" is missing");
+  if (!is_string (node))
+    {
+      g_autofree char *what = node_type_name (node);
+      return invalid (error, path, "\"mdev_type\" must be a string, not %s", what);
+    }
+  if (!vmdev_name_check ("mdev type", json_node_get_string (node), NULL))
+    return invalid (error, path, "\"mdev_type\" is not a valid type name");
+
+  /* As mdevctl: "start" must be there; anything but "auto" is manual. */
+  node = json_object_get_member (obj, "start");
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return invalid (error, path, "\"start\" is missing");
+
+  node = json_object_get_member (obj, "attrs");
+  if (node != NULL && !parse_attrs (node, attrs, path, error))
+    return FALSE;
+
+  members = json_object_get_members (obj);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+
+      if (strcmp (key, "mdev_type") != 0 && strcmp (key, "start") != 0 &&
+          strcmp (key, "attrs") != 0)
+        json_object_set_member (unknown, key, json_node_copy (json_object_get_member (obj, key)));
+    }
+
+  node = json_object_get_member (obj, "start");
+  def->auto_start = is_string (node) && strcmp (json_node_get_string (node), "auto") == 0;
+  g_free (def->mdev_type);
+  def->mdev_type = g_strdup (json_object_get_string_member (obj, "mdev_type"));
+  g_ptr_array_unref (def->attrs);
+  def->attrs = g_steal_pointer (&attrs);
+  if (def->unknown != NULL)
+    json_object_unref (def->unknown);
+  def->unknown = json_object_get_size (unknown) > 0 ? g_steal_pointer (&unknown) : NULL;
+  return TRUE;
+}
+
+char *
+vmdev_mdev_definition_to_json (const VmdevMdevDefinition *def, gboolean with_unknown,
+                               gsize *out_len)
+{
+  VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
+
+  vmdev_json_writer_begin_object (w);
+  vmdev_json_writer_key (w, "mdev_type");
+  vmdev_json_writer_string (w, def->mdev_type);
+  vmdev_json_writer_key (w, "start");
+  vmdev_json_writer_string (w, def->auto_start ? "auto" : "manual");
+  vmdev_json_writer_key (w, "attrs");
+  vmdev_json_writer_begin_array (w);
+  for (guint i = 0; i < def->attrs->len; i++)
+    {
+      VmdevAttr *attr = g_ptr_array_index (def->attrs, i);
+
+      vmdev_json_writer_begin_object (w);
+      vmdev_json_writer_key (w, attr->name);
+      vmdev_json_writer_string (w, attr->value);
+      vmdev_json_writer_end_object (w);
+    }
+  vmdev_json_writer_end_array (w);
+  if (with_unknown && def->unknown != NULL)
+    {
+      g_autoptr(GList) members = json_object_get_members (def->unknown);
+
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          vmdev_json_writer_key (w, l->data);
+          vmdev_json_writer_node (w, json_object_get_member (def->unknown, l->data));
+        }
+    }
+  vmdev_json_writer_end_object (w);
+  return vmdev_json_writer_finish (w, out_len);
+}
+
+/* Reads and parses the file @uuid of @pdir.  On ENOENT returns FALSE with
+ * *missing set and no error. */
+static gboolean
+read_definition (VmdevDir *pdir, const char *parent, const char *uuid,
+                 VmdevMdevDefinition **out_def, gboolean *missing, GError **error)
+{
+  g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (uuid, parent, NULL);
+  g_autofree char *data = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len;
+
+  *missing = FALSE;
+  if (!vmdev_dir_read (pdir, uuid, VMDEV_MDEV_DEF_MAX_SIZE, &data, &len, &local))
+    {
+      if (vmdev_error_is_errno (local, ENOENT))
+        {
+          *missing = TRUE;
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  path = vmdev_dir_child_path (pdir, uuid);
+  if (!vmdev_mdev_definition_parse (def, data, len, path, error))
+    {
+      g_prefix_error (error, "reading mdev definition: ");
+      return FALSE;
+    }
+  *out_def = g_steal_pointer (&def);
+  return TRUE;
+}
+
+static void
+add_warning (GPtrArray *warnings, GError *warning)
+{
+  if (warnings != NULL)
+    g_ptr_array_add (warnings, warning);
+  else
+    g_error_free (warning);
+}
+
+/* The definitions in one parent directory. */
+static void
+list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
+             GPtrArray *defs, GPtrArray *warnings)
+{
+  g_autoptr(GPtrArray) names = NULL;
+  GError *local = NULL;
+
+  if (only_uuid != NULL)
+    {
+      VmdevMdevDefinition *def = NULL;
+      gboolean missing;
+
+      if (read_definition (pdir, parent, only_uuid, &def, &missing, &local))
+        g_ptr_array_add (defs, def);
+      else if (!missing)
+        add_warning (warnings, local);
+      return;
+    }
+
+  names = vmdev_dir_list (pdir, &local);
+  if (names == NULL)
+    {
+      add_warning (warnings, local);
+      return;
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      VmdevMdevDefinition *def = NULL;
+      gboolean missing;
+
+      /* Hidden files: temporaries of an interrupted atomic write. */
+      if (name[0] == '.')
+        continue;
+      if (!vmdev_uuid_is_canonical (name))
+        {
+          g_autofree char *path = vmdev_dir_child_path (pdir, name);
+          g_autofree char *shown = g_strescape (name, NULL);
+          add_warning (warnings,
+                       g_error_new (VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY,
+                                    "reading mdev definition: %s: the file name '%s' is not "
+                                    "a lower-case UUID", path, shown));
+          continue;
+        }
+      if (read_definition (pdir, parent, name, &def, &missing, &local))
+        g_ptr_array_add (defs, def);
+      else if (!missing)
+        add_warning (warnings, local);
+      local = NULL;
+    }
+}
+
+gboolean
+vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const char *only_uuid,
+                             GPtrArray **out_defs, GPtrArray *warnings, GError **error)
+{
+  g_autoptr(GPtrArray) defs =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_definition_free);
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (only_parent != NULL && !vmdev_name_check ("parent", only_parent, error))
+    return FALSE;
+  if (only_uuid != NULL && !vmdev_uuid_is_canonical (only_uuid))
+    {
+      char canonical[VMDEV_UUID_BUFSIZE];
+
+      if (!vmdev_uuid_normalize (only_uuid, canonical, error))
+        return FALSE;
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT,
+                   "UUID '%s' is not in canonical form", only_uuid);
+      return FALSE;
+    }
+
+  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
+  if (dir == NULL)
+    {
+      if (vmdev_error_is_errno (local, ENOENT))
+        {
+          *out_defs = g_steal_pointer (&defs);
+          return TRUE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+
+  if (only_parent != NULL)
+    {
+      names = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (names, g_strdup (only_parent));
+    }
+  else if ((names = vmdev_dir_list (dir, error)) == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autoptr(VmdevDir) pdir = NULL;
+      GError *warning = NULL;
+
+      if (strcmp (name, SCRIPTS_DIR) == 0)
+        continue;
+      if (!vmdev_name_check ("parent", name, &warning))
+        {
+          g_autofree char *path = vmdev_dir_child_path (dir, "");
+          g_prefix_error (&warning, "reading mdev definitions: %s: ", path);
+          add_warning (warnings, warning);
+          continue;
+        }
+      pdir = vmdev_dir_open_at (dir, name, &warning);
+      if (pdir == NULL)
+        {
+          /* Plain files beside the parent directories are ignored, as
+           * mdevctl ignores them; a parent that vanished is simply gone. */
+          if (vmdev_error_is_errno (warning, ENOTDIR) || vmdev_error_is_errno (warning, ENOENT))
+            g_error_free (warning);
+          else
+            {
+              g_prefix_error (&warning, "reading mdev definitions: ");
+              add_warning (warnings, warning);
+            }
+          continue;
+        }
+      list_parent (pdir, name, only_uuid, defs, warnings);
+    }
+  *out_defs = g_steal_pointer (&defs);
+  return TRUE;
+}
+
+gboolean
+vmdev_mdev_definition_find_parents (VmdevRoot *root, const char *uuid, const char *only_parent,
+                                    GPtrArray **out_parents, GPtrArray *warnings,
+                                    GError **error)
+{
+  g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (only_parent != NULL && !vmdev_name_check ("parent", only_parent, error))
+    return FALSE;
+  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
+  if (dir == NULL)
+    {
+      if (!vmdev_error_is_errno (local, ENOENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      *out_parents = g_steal_pointer (&parents);
+      return TRUE;
+    }
+  if (only_parent != NULL)
+    {
+      names = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (names, g_strdup (only_parent));
+    }
+  else if ((names = vmdev_dir_list (dir, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *rel = NULL;
+      struct stat st;
+
+      if (strcmp (name, SCRIPTS_DIR) == 0 || !vmdev_name_check ("parent", name, NULL))
+        continue;
+      rel = g_strdup_printf ("%s/%s", name, uuid);
+      if (fstatat (dir->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        g_ptr_array_add (parents, g_strdup (name));
+      else if (errno != ENOENT && errno != ENOTDIR)
+        {
+          int errsv = errno;
+          g_autofree char *path = vmdev_dir_child_path (dir, rel);
+          GError *warning = NULL;
+
+          vmdev_error_from_errno (&warning, errsv, "looking for mdev definition", path);
+          add_warning (warnings, warning);
+        }
+    }
+  *out_parents = g_steal_pointer (&parents);
+  return TRUE;
+}
+
+static gboolean
+check_names (const char *parent, const char *uuid, GError **error)
+{
+  if (!vmdev_name_check ("parent", parent, error))
+    return FALSE;
+  if (!vmdev_uuid_is_canonical (uuid))
+    {
+      char canonical[VMDEV_UUID_BUFSIZE];
+
+      if (!vmdev_uuid_normalize (uuid, canonical, error))
+        return FALSE;
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT,
+                   "UUID '%s' is not in canonical form", uuid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vmdev_mdev_definition_load (VmdevRoot *root, const char *parent, const char *uuid,
+                            VmdevMdevDefinition **out_def, GError **error)
+{
+  g_autofree char *rel = NULL;
+  g_autoptr(VmdevDir) pdir = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean missing;
+
+  if (!check_names (parent, uuid, error))
+    return FALSE;
+  rel = g_strdup_printf (VMDEV_MDEV_DEF_DIR "/%s", parent);
+  pdir = vmdev_dir_open (root, rel, &local);
+  if (pdir == NULL && !vmdev_error_is_errno (local, ENOENT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (pdir == NULL)
+    missing = TRUE;
+  else if (read_definition (pdir, parent, uuid, out_def, &missing, error))
+    return TRUE;
+  if (missing)
+    g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND,
+                 "mdev %s is not defined on parent %s", uuid, parent);
+  return FALSE;
+}
+
+gboolean
+vmdev_mdev_definition_save (VmdevRoot *root, const VmdevMdevDefinition *def, GError **error)
+{
+  g_autofree char *rel = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(VmdevDir) pdir = NULL;
+  gsize len;
+
+  if (!check_names (def->parent, def->uuid, error))
+    return FALSE;
+  if (!vmdev_name_check ("mdev type", def->mdev_type, error))
+    return FALSE;
+  rel = g_strdup_printf (VMDEV_MDEV_DEF_DIR "/%s", def->parent);
+  if (!vmdev_root_mkdir_p (root, rel, 0755, error))
+    return FALSE;
+  pdir = vmdev_dir_open (root, rel, error);
+  if (pdir == NULL)
+    return FALSE;
+  data = vmdev_mdev_definition_to_json (def, TRUE, &len);
+  if (!vmdev_dir_write_atomic (pdir, def->uuid, data, len, 0644, error))
+    {
+      g_prefix_error (error, "saving mdev definition: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vmdev_mdev_definition_delete (VmdevRoot *root, const char *parent, const char *uuid,
+                              GError **error)
+{
+  g_autofree char *rel = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(VmdevDir) pdir = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!check_names (parent, uuid, error))
+    return FALSE;
+  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
+  if (dir != NULL)
+    pdir = vmdev_dir_open_at (dir, parent, &local);
+  if (pdir == NULL || !vmdev_dir_unlink (pdir, uuid, FALSE, &local))
+    {
+      if (vmdev_error_is_errno (local, ENOENT) || vmdev_error_is_errno (local, ENOTDIR))
+        {
+          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND,
+                       "mdev %s is not defined on parent %s", uuid, parent);
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  /* An empty parent directory goes too (mdevctl leaves it behind). */
+  if (unlinkat (dir->fd, parent, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY &&
+      errno != EEXIST && errno != ENOENT)
+    {
+      int errsv = errno;
+      g_autofree char *path = vmdev_dir_child_path (dir, parent);
+      return vmdev_error_from_errno (error, errsv, "removing empty directory", path);
+    }
+  return TRUE;
+}

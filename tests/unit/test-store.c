@@ -1,0 +1,353 @@
+/* test-store.c: persistent mdev definitions (src/store/vmdev-mdev-def.c) and the JSON writer. */
+#include "store/vmdev-json-writer.h"
+#include "store/vmdev-mdev-def.h"
+#include "util/vmdev-attr.h"
+#include "util/vmdev-error.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define UUID1 "11111111-2222-3333-4444-555555555555"
+#define UUID2 "22222222-2222-3333-4444-555555555555"
+
+typedef struct
+{
+  char *dir;
+  VmdevRoot *root;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("vmdev-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->root = vmdev_root_open (f->dir, &error);
+  g_assert_no_error (error);
+}
+
+static void
+rm_rf (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          rm_rf (child);
+        }
+      g_dir_close (dir);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  vmdev_root_free (f->root);
+  rm_rf (f->dir);
+  g_free (f->dir);
+}
+
+static void
+write_file (Fixture *f, const char *rel, const char *content)
+{
+  g_autofree char *path = g_build_filename (f->dir, rel, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_file_set_contents (path, content, -1, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_file (Fixture *f, const char *rel)
+{
+  g_autofree char *path = g_build_filename (f->dir, rel, NULL);
+  char *content = NULL;
+
+  if (!g_file_get_contents (path, &content, NULL, NULL))
+    return NULL;
+  return content;
+}
+
+static void
+test_writer_serde_shape (void)
+{
+  g_autoptr(VmdevJsonWriter) w = vmdev_json_writer_new (TRUE);
+  const char *expected =
+    "[\n"
+    "  {\n"
+    "    \"a\": [],\n"
+    "    \"b\": {},\n"
+    "    \"c\": \"q\\\"\\\\\\n\\t\\u0001/\xc3\xa9\",\n"
+    "    \"d\": 42\n"
+    "  }\n"
+    "]";
+
+  vmdev_json_writer_begin_array (w);
+  vmdev_json_writer_begin_object (w);
+  vmdev_json_writer_key (w, "a");
+  vmdev_json_writer_begin_array (w);
+  vmdev_json_writer_end_array (w);
+  vmdev_json_writer_key (w, "b");
+  vmdev_json_writer_begin_object (w);
+  vmdev_json_writer_end_object (w);
+  vmdev_json_writer_key (w, "c");
+  vmdev_json_writer_string (w, "q\"\\\n\t\001/\xc3\xa9");
+  vmdev_json_writer_key (w, "d");
+  vmdev_json_writer_uint (w, 42);
+  vmdev_json_writer_end_object (w);
+  vmdev_json_writer_end_array (w);
+  g_assert_cmpstr (vmdev_json_writer_get (w, NULL), ==, expected);
+}
+
+static void
+test_parse_and_format (void)
+{
+  /* What mdevctl 1.2 writes, byte for byte. */
+  const char *mdevctl_file =
+    "{\n"
+    "  \"mdev_type\": \"mtty-1\",\n"
+    "  \"start\": \"auto\",\n"
+    "  \"attrs\": [\n"
+    "    {\n"
+    "      \"a\": \"1\"\n"
+    "    },\n"
+    "    {\n"
+    "      \"a\": \"x y\"\n"
+    "    }\n"
+    "  ]\n"
+    "}";
+  g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "mtty", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  VmdevAttr *attr;
+
+  g_assert_true (vmdev_mdev_definition_parse (def, mdevctl_file, strlen (mdevctl_file), "f", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (def->mdev_type, ==, "mtty-1");
+  g_assert_true (def->auto_start);
+  g_assert_cmpuint (def->attrs->len, ==, 2);
+  attr = g_ptr_array_index (def->attrs, 1);
+  g_assert_cmpstr (attr->name, ==, "a");
+  g_assert_cmpstr (attr->value, ==, "x y");
+  g_assert_null (def->unknown);
+  text = vmdev_mdev_definition_to_json (def, TRUE, NULL);
+  g_assert_cmpstr (text, ==, mdevctl_file);
+}
+
+static void
+test_parse_lenient_like_mdevctl (void)
+{
+  g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "p", NULL);
+  g_autoptr(GError) error = NULL;
+  const char *text = "{\"mdev_type\": \"t\", \"start\": \"whatever\"}";
+
+  /* No attrs, and a start that is not "auto": manual. */
+  g_assert_true (vmdev_mdev_definition_parse (def, text, strlen (text), "f", &error));
+  g_assert_false (def->auto_start);
+  g_assert_cmpuint (def->attrs->len, ==, 0);
+}
+
+static void
+test_parse_errors (void)
+{
+  const struct { const char *text; const char *message; } cases[] = {
+    { "{bad", "f: line 1, column 1: unexpected character `{', expected string constant" },
+    { "{\"mdev_type\": \"t\",\n \"start\": [", "f: line 2, column 11: unexpected end of file, expected character `]'" },
+    { "", "f: the file is empty" },
+    { "[1]", "f: expected a JSON object, found an array" },
+    { "{\"start\": \"auto\"}", "f: \"mdev_type\" is missing" },
+    { "{\"mdev_type\": 3, \"start\": \"auto\"}", "f: \"mdev_type\" must be a string, not a number" },
+    { "{\"mdev_type\": \"t\"}", "f: \"start\" is missing" },
+    { "{\"mdev_type\": \"t\", \"start\": null}", "f: \"start\" is missing" },
+    { "{\"mdev_type\": \"a/b\", \"start\": \"auto\"}", "f: \"mdev_type\" is not a valid type name" },
+    { "{\"mdev_type\": \"t\", \"start\": \"auto\", \"attrs\": 1}",
+      "f: \"attrs\" must be an array, not a number" },
+    { "{\"mdev_type\": \"t\", \"start\": \"auto\", \"attrs\": [\"x\"]}",
+      "f: attribute 0 must be an object {\"name\": \"value\"}, not a string" },
+    { "{\"mdev_type\": \"t\", \"start\": \"auto\", \"attrs\": [{}]}",
+      "f: attribute 0 must have exactly one member, not 0" },
+    { "{\"mdev_type\": \"t\", \"start\": \"auto\", \"attrs\": [{\"a\": true}]}",
+      "f: the value of attribute 0 (\"a\") must be a string, not a boolean" },
+    { "\xff", "f: the file is not valid UTF-8" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "p", NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (vmdev_mdev_definition_parse (def, cases[i].text, strlen (cases[i].text),
+                                                   "f", &error));
+      g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
+static void
+test_unknown_keys_kept (Fixture *f, gconstpointer data)
+{
+  g_autoptr(VmdevMdevDefinition) def = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  write_file (f, "etc/mdevctl.d/mtty/" UUID1,
+              "{\"x-first\": {\"n\": [1, 2.5, true, null]}, \"mdev_type\": \"mtty-1\", "
+              "\"start\": \"manual\", \"attrs\": [], \"note\": \"kept\"}");
+  g_assert_true (vmdev_mdev_definition_load (f->root, "mtty", UUID1, &def, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (def->unknown);
+  def->auto_start = TRUE;
+  g_assert_true (vmdev_mdev_definition_save (f->root, def, &error));
+  g_assert_no_error (error);
+  text = read_file (f, "etc/mdevctl.d/mtty/" UUID1);
+  g_assert_cmpstr (text, ==,
+                   "{\n"
+                   "  \"mdev_type\": \"mtty-1\",\n"
+                   "  \"start\": \"auto\",\n"
+                   "  \"attrs\": [],\n"
+                   "  \"x-first\": {\n"
+                   "    \"n\": [\n"
+                   "      1,\n"
+                   "      2.5,\n"
+                   "      true,\n"
+                   "      null\n"
+                   "    ]\n"
+                   "  },\n"
+                   "  \"note\": \"kept\"\n"
+                   "}");
+}
+
+static void
+test_list_skips_bad_entries (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) defs = NULL;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GError) error = NULL;
+  VmdevMdevDefinition *def;
+
+  write_file (f, "etc/mdevctl.d/b/" UUID2, "{\"mdev_type\": \"t2\", \"start\": \"auto\"}");
+  write_file (f, "etc/mdevctl.d/a/" UUID1, "{\"mdev_type\": \"t1\", \"start\": \"manual\"}");
+  write_file (f, "etc/mdevctl.d/a/" UUID2, "{broken");
+  write_file (f, "etc/mdevctl.d/a/not-a-uuid", "{}");
+  write_file (f, "etc/mdevctl.d/a/.tmp-file", "partial");
+  write_file (f, "etc/mdevctl.d/scripts.d/callouts/x", "#!/bin/sh");
+  write_file (f, "etc/mdevctl.d/stray-file", "x");
+
+  g_assert_true (vmdev_mdev_definitions_list (f->root, NULL, NULL, &defs, warnings, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (defs->len, ==, 2);
+  def = g_ptr_array_index (defs, 0);
+  g_assert_cmpstr (def->parent, ==, "a");
+  g_assert_cmpstr (def->uuid, ==, UUID1);
+  def = g_ptr_array_index (defs, 1);
+  g_assert_cmpstr (def->parent, ==, "b");
+  g_assert_true (def->auto_start);
+  g_assert_cmpuint (warnings->len, ==, 2);
+  g_assert_error ((GError *) g_ptr_array_index (warnings, 0), VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (warnings, 0))->message,
+                            "etc/mdevctl.d/a/" UUID2 ": line 1, column "));
+  g_assert_error ((GError *) g_ptr_array_index (warnings, 1), VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY);
+
+  g_clear_pointer (&defs, g_ptr_array_unref);
+  g_ptr_array_set_size (warnings, 0);
+  g_assert_true (vmdev_mdev_definitions_list (f->root, "b", UUID2, &defs, warnings, &error));
+  g_assert_cmpuint (defs->len, ==, 1);
+  g_assert_cmpuint (warnings->len, ==, 0);
+
+  g_clear_pointer (&defs, g_ptr_array_unref);
+  g_assert_false (vmdev_mdev_definitions_list (f->root, "../etc", NULL, &defs, warnings, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_list_without_dir (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) defs = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vmdev_mdev_definitions_list (f->root, NULL, NULL, &defs, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (defs->len, ==, 0);
+}
+
+static void
+test_save_delete (Fixture *f, gconstpointer data)
+{
+  g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "mtty", "mtty-2");
+  g_autoptr(VmdevMdevDefinition) loaded = NULL;
+  g_autoptr(GPtrArray) parents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *parent_dir = g_build_filename (f->dir, "etc/mdevctl.d/mtty", NULL);
+
+  g_ptr_array_add (def->attrs, vmdev_attr_new ("assign_adapter", "5"));
+  g_assert_true (vmdev_mdev_definition_save (f->root, def, &error));
+  g_assert_no_error (error);
+  g_assert_true (vmdev_mdev_definition_load (f->root, "mtty", UUID1, &loaded, &error));
+  g_assert_cmpstr (loaded->mdev_type, ==, "mtty-2");
+  g_assert_cmpuint (loaded->attrs->len, ==, 1);
+
+  g_assert_true (vmdev_mdev_definition_find_parents (f->root, UUID1, NULL, &parents, NULL, &error));
+  g_assert_cmpuint (parents->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (parents, 0), ==, "mtty");
+
+  g_assert_true (vmdev_mdev_definition_delete (f->root, "mtty", UUID1, &error));
+  g_assert_no_error (error);
+  /* The emptied parent directory is gone too. */
+  g_assert_false (g_file_test (parent_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (vmdev_mdev_definition_delete (f->root, "mtty", UUID1, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&loaded, vmdev_mdev_definition_free);
+  g_assert_false (vmdev_mdev_definition_load (f->root, "mtty", UUID1, &loaded, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND);
+}
+
+static void
+test_bad_names_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "..", "t");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (vmdev_mdev_definition_save (f->root, def, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_free (def->parent);
+  def->parent = g_strdup ("p");
+  g_strlcpy (def->uuid, "11111111-2222-3333-4444-55555555555A", sizeof def->uuid);
+  g_assert_false (vmdev_mdev_definition_save (f->root, def, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (vmdev_mdev_definition_delete (f->root, "a/b", UUID1, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_add_func ("/store/json-writer/serde-shape", test_writer_serde_shape);
+  g_test_add_func ("/store/definition/parse-and-format", test_parse_and_format);
+  g_test_add_func ("/store/definition/parse-lenient-like-mdevctl", test_parse_lenient_like_mdevctl);
+  g_test_add_func ("/store/definition/parse-errors", test_parse_errors);
+  g_test_add ("/store/definition/unknown-keys-kept", Fixture, NULL, fixture_setup,
+              test_unknown_keys_kept, fixture_teardown);
+  g_test_add ("/store/definitions/list-skips-bad-entries", Fixture, NULL, fixture_setup,
+              test_list_skips_bad_entries, fixture_teardown);
+  g_test_add ("/store/definitions/list-without-dir", Fixture, NULL, fixture_setup,
+              test_list_without_dir, fixture_teardown);
+  g_test_add ("/store/definition/save-delete", Fixture, NULL, fixture_setup,
+              test_save_delete, fixture_teardown);
+  g_test_add ("/store/definition/bad-names-refused", Fixture, NULL, fixture_setup,
+              test_bad_names_refused, fixture_teardown);
+  return g_test_run ();
+}
