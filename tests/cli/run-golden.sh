@@ -11,8 +11,7 @@
 #
 # Helpers for cmd:
 #   host NAME            write the static tree of hosts/NAME.json under $ROOT
-#                        (with `simhost populate` when $SIMHOST is set, else
-#                        populate.sh, which writes the same layout)
+#                        (`simhost populate`)
 #   def PARENT UUID JSON write etc/mdevctl.d/PARENT/UUID with the text JSON
 #   run ARGS...          run `vmdev --root $ROOT ARGS...`
 #   run_as NAME ARGS...  run the binary as NAME (mdevctl, lsmdev) with VMDEV_ROOT=$ROOT
@@ -25,7 +24,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${VMDEV:?set VMDEV to the vmdev binary}"
 VMDEV=$(realpath "$VMDEV")
-[[ -z ${SIMHOST:-} ]] || SIMHOST=$(realpath "$SIMHOST")
+: "${SIMHOST:?set SIMHOST to the simhost binary}"
+SIMHOST=$(realpath "$SIMHOST")
 export VMDEV_SYSFS_TIMEOUT_MS=${VMDEV_SYSFS_TIMEOUT_MS:-300}
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmdev-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -39,11 +39,7 @@ host ()
 {
   local f="$here/hosts/$1.json"
   used["hosts/$1.json"]=1
-  if [[ -n ${SIMHOST:-} ]]; then
-    "$SIMHOST" populate "$f" "$ROOT" || echo "simhost populate $1 failed" >&2
-  else
-    "$here/populate.sh" "$f" "$ROOT" || echo "populate.sh $1 failed" >&2
-  fi
+  "$SIMHOST" populate "$f" "$ROOT" || echo "simhost populate $1 failed" >&2
 }
 
 def ()
