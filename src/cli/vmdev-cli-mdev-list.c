@@ -129,7 +129,7 @@ running_mdevs (VmdevMdevArgs *args, VmdevRoot *root, GPtrArray **out, GPtrArray 
       else if (!g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND))
         g_ptr_array_add (warnings, g_steal_pointer (&local));
     }
-  else if (!vmdev_host_list_mdevs (root, &mdevs, warnings, error))
+  else if (!vmdev_host_list_mdevs (root, FALSE, &mdevs, warnings, error))
     return FALSE;
 
   if (args->parent != NULL)
@@ -145,8 +145,8 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
 {
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_autoptr(GPtrArray) mdevs = NULL;
-  g_autoptr(GPtrArray) defs =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_definition_free);
+  g_autoptr(GPtrArray) defs = NULL;
+  g_autoptr(GHashTable) defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_autoptr(GError) error = NULL;
 
@@ -155,19 +155,31 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
       vmdev_cli_warn_all (args->cli, warnings);
       return vmdev_cli_mdev_fail (args, error);
     }
+  /* One pass over the definitions (each read once), then a lookup per device. */
+  if (mdevs->len > 0 &&
+      !vmdev_mdev_definitions_list (root, args->parent, args->uuid, &defs, warnings, &error))
+    {
+      vmdev_cli_warn_all (args->cli, warnings);
+      return vmdev_cli_mdev_fail (args, error);
+    }
+  for (guint i = 0; defs != NULL && i < defs->len; i++)
+    {
+      VmdevMdevDefinition *def = g_ptr_array_index (defs, i);
+
+      g_hash_table_insert (defined, g_strconcat (def->parent, "/", def->uuid, NULL), def);
+    }
   for (guint i = 0; i < mdevs->len; i++)
     {
       VmdevMdev *mdev = g_ptr_array_index (mdevs, i);
-      VmdevMdevDefinition *def = NULL;
-      g_autoptr(GError) local = NULL;
+      g_autofree char *key = g_strconcat (mdev->parent, "/", mdev->uuid, NULL);
+      VmdevMdevDefinition *def = g_hash_table_lookup (defined, key);
       Entry e = { mdev->uuid, mdev->parent, mdev->type_id, FALSE, NULL, FALSE };
 
       /* As mdevctl: the definition on the same parent supplies the start
        * mode and the attributes -- and its type, even when the device runs
        * as another one (warned about). */
-      if (vmdev_mdev_definition_load (root, mdev->parent, mdev->uuid, &def, &local))
+      if (def != NULL)
         {
-          g_ptr_array_add (defs, def);
           if (strcmp (def->mdev_type, mdev->type_id) != 0)
             {
               g_autoptr(GError) w =
@@ -182,8 +194,6 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
           e.attrs = def->attrs;
           e.mark = TRUE;
         }
-      else if (!g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND))
-        g_ptr_array_add (warnings, g_steal_pointer (&local));
       g_array_append_val (entries, e);
     }
   vmdev_cli_warn_all (args->cli, warnings);
@@ -206,7 +216,8 @@ list_defined (VmdevMdevArgs *args, VmdevRoot *root)
       vmdev_cli_warn_all (args->cli, warnings);
       return vmdev_cli_mdev_fail (args, error);
     }
-  if (defs->len > 0)
+  /* "(active)" only shows in the text listing: JSON needs no sysfs at all. */
+  if (defs->len > 0 && !args->dumpjson)
     {
       if (!running_mdevs (args, root, &mdevs, warnings, &error))
         {

@@ -298,9 +298,10 @@ last_component (const char *target)
   return slash ? slash + 1 : target;
 }
 
-/* Reads the device @name of sys/bus/mdev/devices: three readlinkat() calls. */
+/* Reads the device @name of sys/bus/mdev/devices: two readlinkat() calls, a
+ * third for the IOMMU group. */
 static VmdevMdev *
-read_mdev (VmdevDir *devices, const char *name, GError **error)
+read_mdev (VmdevDir *devices, const char *name, gboolean with_group, GError **error)
 {
   g_autoptr(VmdevMdev) mdev = g_new0 (VmdevMdev, 1);
   g_autofree char *target = NULL, *type_target = NULL, *group_target = NULL;
@@ -333,6 +334,8 @@ read_mdev (VmdevDir *devices, const char *name, GError **error)
   if (!vmdev_dir_readlink (devices, type_link, &type_target, error))
     return NULL;
   mdev->type_id = g_strdup (last_component (type_target));
+  if (!with_group)
+    return g_steal_pointer (&mdev);
   if (!vmdev_dir_readlink (devices, group_link, &group_target, &local))
     {
       if (!vmdev_error_is_errno (local, ENOENT))
@@ -357,7 +360,8 @@ compare_mdevs (gconstpointer a, gconstpointer b)
 }
 
 gboolean
-vmdev_host_list_mdevs (VmdevRoot *root, GPtrArray **out_mdevs, GPtrArray *warnings, GError **error)
+vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **out_mdevs,
+                       GPtrArray *warnings, GError **error)
 {
   g_autoptr(GPtrArray) mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_free);
   g_autoptr(VmdevDir) devices = NULL;
@@ -376,7 +380,7 @@ vmdev_host_list_mdevs (VmdevRoot *root, GPtrArray **out_mdevs, GPtrArray *warnin
         {
           const char *name = g_ptr_array_index (names, i);
           GError *local = NULL;
-          VmdevMdev *mdev = read_mdev (devices, name, &local);
+          VmdevMdev *mdev = read_mdev (devices, name, with_iommu_groups, &local);
 
           if (mdev == NULL)
             {
@@ -412,7 +416,7 @@ vmdev_host_find_mdev (VmdevRoot *root, const char *uuid, VmdevMdev **out_mdev, G
                    devices ? devices->path : MDEV_DEVICES_DIR, canonical);
       return FALSE;
     }
-  mdev = read_mdev (devices, canonical, error);
+  mdev = read_mdev (devices, canonical, TRUE, error);
   if (mdev == NULL)
     {
       g_prefix_error (error, "mediated device %s: ", canonical);

@@ -61,9 +61,11 @@ gboolean vmdev_host_list_parents (VmdevRoot *root, const char *only_parent,
 gboolean vmdev_host_read_type (VmdevRoot *root, const char *parent, const char *type_id,
                                VmdevMdevType **out_type, GError **error);
 
-/* Running mdevs (sys/bus/mdev/devices), sorted by parent, then UUID. */
-gboolean vmdev_host_list_mdevs (VmdevRoot *root, GPtrArray **out_mdevs,
-                                GPtrArray *warnings, GError **error);
+/* Running mdevs (sys/bus/mdev/devices), sorted by parent, then UUID.  The
+ * iommu_group link costs one more syscall per device: it is read only when
+ * @with_iommu_groups (else iommu_group stays NULL). */
+gboolean vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups,
+                                GPtrArray **out_mdevs, GPtrArray *warnings, GError **error);
 
 /* One running mdev by (canonical) UUID; VMDEV_ERROR_NOT_FOUND if not running. */
 gboolean vmdev_host_find_mdev (VmdevRoot *root, const char *uuid,

@@ -161,6 +161,11 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
       if (n == 0)
         break;
       len += n;
+      /* A regular file gives a short read only at its end (POSIX; vmdev
+       * sets no signal handlers that could interrupt a read): no second
+       * read() just to see EOF. */
+      if (len < cap)
+        break;
     }
   buf[len] = '\0';
   *out_data = g_steal_pointer (&buf);

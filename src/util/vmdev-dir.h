@@ -29,7 +29,8 @@ char *vmdev_dir_child_path (VmdevDir *dir, const char *name);
 /* The names in @dir except "." and "..", sorted (byte order). */
 GPtrArray *vmdev_dir_list (VmdevDir *dir, GError **error);
 
-/* Reads the whole file @name (at most @max bytes; more is an error). */
+/* Reads the whole regular file @name (at most @max bytes; more is an error).
+ * A short read is taken as the end of the file. */
 gboolean vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
                          char **out_data, gsize *out_len, GError **error);
 /* Reads a sysfs-style attribute: its content with one trailing newline removed. */

@@ -98,7 +98,7 @@ running (Live *live)
 {
   g_autoptr(GPtrArray) mdevs = NULL;
 
-  g_assert_true (vmdev_host_list_mdevs (live->root, &mdevs, NULL, NULL));
+  g_assert_true (vmdev_host_list_mdevs (live->root, TRUE, &mdevs, NULL, NULL));
   return mdevs->len;
 }
 

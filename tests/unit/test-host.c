@@ -86,7 +86,7 @@ test_no_mdev_bus (void)
 
   g_assert_true (vmdev_host_list_parents (root, NULL, &parents, NULL, &error));
   g_assert_cmpuint (parents->len, ==, 0);
-  g_assert_true (vmdev_host_list_mdevs (root, &mdevs, NULL, &error));
+  g_assert_true (vmdev_host_list_mdevs (root, TRUE, &mdevs, NULL, &error));
   g_assert_cmpuint (mdevs->len, ==, 0);
   g_assert_false (vmdev_host_find_mdev (root, U1, &mdev, &error));
   g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND);
@@ -125,7 +125,7 @@ test_broken_entries (void)
   g_assert_nonnull (strstr (w->message, "skipping parent '0000:66:00.0'"));
 
   g_ptr_array_set_size (warnings, 0);
-  g_assert_true (vmdev_host_list_mdevs (root, &mdevs, warnings, &error));
+  g_assert_true (vmdev_host_list_mdevs (root, TRUE, &mdevs, warnings, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (mdevs->len, ==, 2);
   g_assert_cmpuint (warnings->len, ==, 2);
@@ -145,7 +145,7 @@ test_list_and_find_mdevs (void)
   g_autoptr(VmdevMdev) mdev = NULL;
   VmdevMdev *m;
 
-  g_assert_true (vmdev_host_list_mdevs (root, &mdevs, NULL, &error));
+  g_assert_true (vmdev_host_list_mdevs (root, TRUE, &mdevs, NULL, &error));
   g_assert_cmpuint (mdevs->len, ==, 2);
   m = g_ptr_array_index (mdevs, 0);
   g_assert_cmpstr (m->parent, ==, IGD);
