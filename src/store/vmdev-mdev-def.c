@@ -1,6 +1,7 @@
 #include "store/vmdev-mdev-def.h"
 
 #include "store/vmdev-json-writer.h"
+#include "store/vmdev-mdev-def-fast.h"
 #include "util/vmdev-attr.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
@@ -145,8 +146,8 @@ parse_attrs (JsonNode *node, GPtrArray *attrs, const char *path, GError **error)
 }
 
 gboolean
-vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data, gsize len,
-                             const char *path, GError **error)
+vmdev_mdev_definition_parse_json (VmdevMdevDefinition *def, const char *data, gsize len,
+                                  const char *path, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) json_error = NULL;
@@ -210,6 +211,16 @@ vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data, gsize l
     json_object_unref (def->unknown);
   def->unknown = json_object_get_size (unknown) > 0 ? g_steal_pointer (&unknown) : NULL;
   return TRUE;
+}
+
+gboolean
+vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data, gsize len,
+                             const char *path, GError **error)
+{
+  /* Most files are {"mdev_type": .., "start": .., "attrs": [..]}: read
+   * without json-glib; anything else, and every error, the long way. */
+  return vmdev_mdev_definition_parse_fast (def, data, len) ||
+         vmdev_mdev_definition_parse_json (def, data, len, path, error);
 }
 
 char *

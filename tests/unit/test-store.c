@@ -1,5 +1,6 @@
 /* test-store.c: persistent mdev definitions (src/store/vmdev-mdev-def.c) and the JSON writer. */
 #include "store/vmdev-json-writer.h"
+#include "store/vmdev-mdev-def-fast.h"
 #include "store/vmdev-mdev-def.h"
 #include "util/vmdev-attr.h"
 #include "util/vmdev-error.h"
@@ -193,6 +194,238 @@ test_parse_errors (void)
     }
 }
 
+/* A definition that is not empty, so that a parse that leaves it alone, or
+ * replaces all of it, shows. */
+static VmdevMdevDefinition *
+used_definition (void)
+{
+  VmdevMdevDefinition *def = vmdev_mdev_definition_new (UUID1, "p", "old-type");
+
+  def->auto_start = TRUE;
+  g_ptr_array_add (def->attrs, vmdev_attr_new ("old", "attr"));
+  def->unknown = json_object_new ();
+  json_object_set_string_member (def->unknown, "old", "key");
+  return def;
+}
+
+static char *
+definition_text (const VmdevMdevDefinition *def)
+{
+  return vmdev_mdev_definition_to_json (def, TRUE, NULL);
+}
+
+/* Parses @text (@len bytes) the fast way, the json-glib way and through
+ * vmdev_mdev_definition_parse: the fast way declines (leaving the definition
+ * alone) or gives what json-glib gives, and vmdev_mdev_definition_parse gives
+ * what json-glib gives, errors included.  Returns whether the fast way took it. */
+static gboolean
+check_fast_agrees (const char *text, gsize len)
+{
+  g_autoptr(VmdevMdevDefinition) fast = used_definition ();
+  g_autoptr(VmdevMdevDefinition) slow = used_definition ();
+  g_autoptr(VmdevMdevDefinition) both = used_definition ();
+  g_autoptr(GError) slow_error = NULL;
+  g_autoptr(GError) both_error = NULL;
+  g_autofree char *before = definition_text (fast);
+  g_autofree char *fast_text = NULL;
+  g_autofree char *slow_text = NULL;
+  g_autofree char *both_text = NULL;
+  gboolean handled, slow_ok, both_ok;
+
+  handled = vmdev_mdev_definition_parse_fast (fast, text, len);
+  slow_ok = vmdev_mdev_definition_parse_json (slow, text, len, "f", &slow_error);
+  both_ok = vmdev_mdev_definition_parse (both, text, len, "f", &both_error);
+  fast_text = definition_text (fast);
+  slow_text = definition_text (slow);
+  both_text = definition_text (both);
+
+  if (handled)
+    {
+      g_assert_true (slow_ok);
+      g_assert_cmpstr (fast_text, ==, slow_text);
+      /* to_json shows all of it but the unknown keys' absence. */
+      g_assert_null (fast->unknown);
+      g_assert_null (slow->unknown);
+    }
+  else
+    g_assert_cmpstr (fast_text, ==, before);
+  g_assert_cmpint (both_ok, ==, slow_ok);
+  g_assert_cmpstr (both_text, ==, slow_text);
+  if (!slow_ok)
+    {
+      g_assert_error (both_error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+      g_assert_cmpstr (both_error->message, ==, slow_error->message);
+    }
+  g_assert_cmpint (both->unknown == NULL, ==, slow->unknown == NULL);
+  return handled;
+}
+
+/* Texts of the common shape (the fast way takes them) and tricky ones (it
+ * declines them, json-glib decides). */
+static const struct
+{
+  const char *text;
+  gssize len;         /* -1: strlen */
+  gboolean handled;
+} fast_cases[] = {
+  /* What mdevctl writes, and what jq -c writes. */
+  { "{\n  \"mdev_type\": \"mtty-1\",\n  \"start\": \"auto\",\n  \"attrs\": [\n    {\n"
+    "      \"a\": \"1\"\n    },\n    {\n      \"a\": \"x y\"\n    }\n  ]\n}", -1, TRUE },
+  { "{\"mdev_type\":\"nvidia-269\",\"start\":\"auto\",\"attrs\":[]}\n", -1, TRUE },
+  { "{\"mdev_type\": \"t\", \"start\": \"whatever\"}", -1, TRUE },
+  { "{\"attrs\": [{\"b\": \"2\"}, {\"a\": \"1\"}], \"start\": \"manual\", \"mdev_type\": \"t\"}",
+    -1, TRUE },
+  { " \t\r\n{ \t\"mdev_type\"\r\n:\t\"t\" ,\"start\":\"auto\" , \"attrs\" : [ { \"x\" : \"y\" } ,"
+    "{\"x\":\"z\"}\n]\n}\n\r\t ", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"\",\"attrs\":[{\"\":\"\"}]}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"Auto\"}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto \"}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"aut\"}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"autox\"}", -1, TRUE },
+  { "{\"mdev_type\":\"t\\u00e9\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\xc3\xa9\",\"start\":\"auto\",\"attrs\":[{\"n\xe2\x82\xac\":"
+    "\"\xf0\x9f\x98\x80 /* x */ // ' \x7f\"}]}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"1\"},{\"a\":\"2\"}]}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[]}", -1, TRUE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[ ]}", -1, TRUE },
+  /* Escapes. */
+  { "{\"mdev_type\":\"t\",\"start\":\"a\\u0075to\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\\/x\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"x\\\"y\"}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\\n\":\"x\"}]}", -1, FALSE },
+  { "{\"mdev\\u005ftype\":\"t\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"\\ud83d\\ude00\"}]}", -1, FALSE },
+  /* Keys: duplicate, unknown, of another case. */
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"start\":\"manual\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"mdev_type\":\"u\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[],\"attrs\":[{\"a\":\"1\"}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"note\":\"x\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"Start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"1\",\"a\":\"2\"}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"1\",\"b\":\"2\"}]}", -1, FALSE },
+  /* Other values. */
+  { "{\"mdev_type\":\"t\",\"start\":1}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":true}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":null}", -1, FALSE },
+  { "{\"mdev_type\":7,\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":null}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":{}}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":2}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":{\"b\":\"c\"}}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[[]]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[\"a\"]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":[\"auto\"]}", -1, FALSE },
+  /* Punctuation. */
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"1\"},]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[,]}", -1, FALSE },
+  { "{,\"mdev_type\":\"t\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\" \"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\" \"t\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"1\"}", -1, FALSE },
+  { "{'mdev_type':'t','start':'auto'}", -1, FALSE },
+  { "{mdev_type:\"t\",start:\"auto\"}", -1, FALSE },
+  /* Around the object. */
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"} x", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"}{}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"}}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"} /* c */", -1, FALSE },
+  { "/* c */{\"mdev_type\":\"t\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",/* c */\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"}\f", -1, FALSE },
+  { "\v{\"mdev_type\":\"t\",\"start\":\"auto\"}", -1, FALSE },
+  { "\xef\xbb\xbf{\"mdev_type\":\"t\",\"start\":\"auto\"}", -1, FALSE },
+  { "[{\"mdev_type\":\"t\",\"start\":\"auto\"}]", -1, FALSE },
+  { "\"t\"", -1, FALSE },
+  { "", -1, FALSE },
+  { " \n", -1, FALSE },
+  { "{}", -1, FALSE },
+  /* Bytes. */
+  { "{\"mdev_type\":\"t\",\"start\":\"\xff\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"\xc0\xaf\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"\xe2\x82\"}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"\xed\xa0\x80\"}]}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"a\0uto\"}", 33, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\"}\0", 33, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"au\tto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"1\n2\"}]}", -1, FALSE },
+  /* Not definitions. */
+  { "{\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\",\"attrs\":[]}", -1, FALSE },
+  { "{\"mdev_type\":\"\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"a/b\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"..\",\"start\":\"auto\"}", -1, FALSE },
+  { "{\"mdev_type\":\"t\x7f\",\"start\":\"auto\"}", -1, FALSE },
+};
+
+static void
+test_parse_fast_agrees (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fast_cases); i++)
+    {
+      const char *text = fast_cases[i].text;
+      gsize len = fast_cases[i].len < 0 ? strlen (text) : (gsize) fast_cases[i].len;
+
+      g_test_message ("case %u", i);
+      g_assert_cmpint (check_fast_agrees (text, len), ==, fast_cases[i].handled);
+    }
+}
+
+static void
+test_parse_fast_long_names (void)
+{
+  g_autofree char *name255 = g_strnfill (255, 'n');
+  g_autofree char *name256 = g_strnfill (256, 'n');
+  g_autofree char *value = g_strnfill (100000, 'v');
+  g_autofree char *ok = g_strdup_printf ("{\"mdev_type\":\"%s\",\"start\":\"auto\","
+                                         "\"attrs\":[{\"%s\":\"%s\"}]}", name255, name256, value);
+  g_autofree char *too_long = g_strdup_printf ("{\"mdev_type\":\"%s\",\"start\":\"auto\"}",
+                                               name256);
+
+  g_assert_true (check_fast_agrees (ok, strlen (ok)));
+  g_assert_false (check_fast_agrees (too_long, strlen (too_long)));
+}
+
+/* Every text one edit away from the ones the fast way takes: cut short,
+ * a byte removed, a byte replaced by one that matters to a JSON parser. */
+static void
+test_parse_fast_agrees_near_misses (void)
+{
+  static const char bytes[] = " \t\n\f\"\\{}[]:,a0\x7f\x01\x80\xc3";
+  guint tried = 0, handled = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fast_cases); i++)
+    {
+      const char *text = fast_cases[i].text;
+      gsize len = fast_cases[i].len < 0 ? strlen (text) : (gsize) fast_cases[i].len;
+      g_autofree char *copy = NULL;
+
+      if (!fast_cases[i].handled)
+        continue;
+      copy = g_malloc (len + 1);
+      for (gsize at = 0; at < len; at++)
+        {
+          handled += check_fast_agrees (text, at);
+          memcpy (copy, text, at);
+          memcpy (copy + at, text + at + 1, len - at - 1);
+          handled += check_fast_agrees (copy, len - 1);
+          memcpy (copy, text, len);
+          for (guint b = 0; b < sizeof bytes - 1; b++)
+            {
+              copy[at] = bytes[b];
+              handled += check_fast_agrees (copy, len);
+            }
+          tried += 2 + sizeof bytes - 1;
+        }
+    }
+  g_test_message ("%u texts, %u taken the fast way", tried, handled);
+  g_assert_cmpuint (handled, >, 0);
+}
+
 static void
 test_unknown_keys_kept (Fixture *f, gconstpointer data)
 {
@@ -339,6 +572,10 @@ main (int argc, char **argv)
   g_test_add_func ("/store/definition/parse-and-format", test_parse_and_format);
   g_test_add_func ("/store/definition/parse-lenient-like-mdevctl", test_parse_lenient_like_mdevctl);
   g_test_add_func ("/store/definition/parse-errors", test_parse_errors);
+  g_test_add_func ("/store/definition/parse-fast-agrees", test_parse_fast_agrees);
+  g_test_add_func ("/store/definition/parse-fast-long-names", test_parse_fast_long_names);
+  g_test_add_func ("/store/definition/parse-fast-agrees-near-misses",
+                   test_parse_fast_agrees_near_misses);
   g_test_add ("/store/definition/unknown-keys-kept", Fixture, NULL, fixture_setup,
               test_unknown_keys_kept, fixture_teardown);
   g_test_add ("/store/definitions/list-skips-bad-entries", Fixture, NULL, fixture_setup,
