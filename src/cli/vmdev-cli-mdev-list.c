@@ -23,24 +23,7 @@ typedef struct
 static void
 write_config_object (VmdevJsonWriter *w, const Entry *e)
 {
-  vmdev_json_writer_begin_object (w);
-  vmdev_json_writer_key (w, "mdev_type");
-  vmdev_json_writer_string (w, e->mdev_type);
-  vmdev_json_writer_key (w, "start");
-  vmdev_json_writer_string (w, e->auto_start ? "auto" : "manual");
-  vmdev_json_writer_key (w, "attrs");
-  vmdev_json_writer_begin_array (w);
-  for (guint i = 0; e->attrs != NULL && i < e->attrs->len; i++)
-    {
-      VmdevAttr *attr = g_ptr_array_index (e->attrs, i);
-
-      vmdev_json_writer_begin_object (w);
-      vmdev_json_writer_key (w, attr->name);
-      vmdev_json_writer_string (w, attr->value);
-      vmdev_json_writer_end_object (w);
-    }
-  vmdev_json_writer_end_array (w);
-  vmdev_json_writer_end_object (w);
+  vmdev_mdev_config_write (w, e->mdev_type, e->auto_start, e->attrs, NULL);
 }
 
 /* @entries are sorted by parent.  mdevctl's shape: [{"<parent>": [{"<uuid>": {...}}, ...], ...}],

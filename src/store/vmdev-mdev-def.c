@@ -223,22 +223,20 @@ vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data, gsize l
          vmdev_mdev_definition_parse_json (def, data, len, path, error);
 }
 
-char *
-vmdev_mdev_definition_to_json (const VmdevMdevDefinition *def, gboolean with_unknown,
-                               gsize *out_len)
+void
+vmdev_mdev_config_write (VmdevJsonWriter *w, const char *mdev_type, gboolean auto_start,
+                         GPtrArray *attrs, JsonObject *unknown)
 {
-  VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
-
   vmdev_json_writer_begin_object (w);
   vmdev_json_writer_key (w, "mdev_type");
-  vmdev_json_writer_string (w, def->mdev_type);
+  vmdev_json_writer_string (w, mdev_type);
   vmdev_json_writer_key (w, "start");
-  vmdev_json_writer_string (w, def->auto_start ? "auto" : "manual");
+  vmdev_json_writer_string (w, auto_start ? "auto" : "manual");
   vmdev_json_writer_key (w, "attrs");
   vmdev_json_writer_begin_array (w);
-  for (guint i = 0; i < def->attrs->len; i++)
+  for (guint i = 0; attrs != NULL && i < attrs->len; i++)
     {
-      VmdevAttr *attr = g_ptr_array_index (def->attrs, i);
+      VmdevAttr *attr = g_ptr_array_index (attrs, i);
 
       vmdev_json_writer_begin_object (w);
       vmdev_json_writer_key (w, attr->name);
@@ -246,17 +244,27 @@ vmdev_mdev_definition_to_json (const VmdevMdevDefinition *def, gboolean with_unk
       vmdev_json_writer_end_object (w);
     }
   vmdev_json_writer_end_array (w);
-  if (with_unknown && def->unknown != NULL)
+  if (unknown != NULL)
     {
-      g_autoptr(GList) members = json_object_get_members (def->unknown);
+      g_autoptr(GList) members = json_object_get_members (unknown);
 
       for (GList *l = members; l != NULL; l = l->next)
         {
           vmdev_json_writer_key (w, l->data);
-          vmdev_json_writer_node (w, json_object_get_member (def->unknown, l->data));
+          vmdev_json_writer_node (w, json_object_get_member (unknown, l->data));
         }
     }
   vmdev_json_writer_end_object (w);
+}
+
+char *
+vmdev_mdev_definition_to_json (const VmdevMdevDefinition *def, gboolean with_unknown,
+                               gsize *out_len)
+{
+  VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
+
+  vmdev_mdev_config_write (w, def->mdev_type, def->auto_start, def->attrs,
+                           with_unknown ? def->unknown : NULL);
   return vmdev_json_writer_finish (w, out_len);
 }
 
@@ -355,6 +363,41 @@ list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
     }
 }
 
+/* Opens etc/mdevctl.d and lists the parent directory names to look at: just
+ * @only_parent when given, else every entry.  A missing etc/mdevctl.d gives
+ * TRUE with *out_dir NULL (nothing is defined). */
+static gboolean
+open_parent_names (VmdevRoot *root, const char *only_parent, VmdevDir **out_dir,
+                   GPtrArray **out_names, GError **error)
+{
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(GError) local = NULL;
+
+  *out_dir = NULL;
+  *out_names = NULL;
+  if (only_parent != NULL && !vmdev_name_check ("parent", only_parent, error))
+    return FALSE;
+  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
+  if (dir == NULL)
+    {
+      if (!vmdev_error_is_errno (local, ENOENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (only_parent != NULL)
+    {
+      *out_names = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (*out_names, g_strdup (only_parent));
+    }
+  else if ((*out_names = vmdev_dir_list (dir, error)) == NULL)
+    return FALSE;
+  *out_dir = g_steal_pointer (&dir);
+  return TRUE;
+}
+
 gboolean
 vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const char *only_uuid,
                              GPtrArray **out_defs, GPtrArray *warnings, GError **error)
@@ -363,10 +406,7 @@ vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const cha
     g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_definition_free);
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GPtrArray) names = NULL;
-  g_autoptr(GError) local = NULL;
 
-  if (only_parent != NULL && !vmdev_name_check ("parent", only_parent, error))
-    return FALSE;
   if (only_uuid != NULL && !vmdev_uuid_is_canonical (only_uuid))
     {
       char canonical[VMDEV_UUID_BUFSIZE];
@@ -377,26 +417,13 @@ vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const cha
                    "UUID '%s' is not in canonical form", only_uuid);
       return FALSE;
     }
-
-  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
+  if (!open_parent_names (root, only_parent, &dir, &names, error))
+    return FALSE;
   if (dir == NULL)
     {
-      if (vmdev_error_is_errno (local, ENOENT))
-        {
-          *out_defs = g_steal_pointer (&defs);
-          return TRUE;
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      *out_defs = g_steal_pointer (&defs);
+      return TRUE;
     }
-
-  if (only_parent != NULL)
-    {
-      names = g_ptr_array_new_with_free_func (g_free);
-      g_ptr_array_add (names, g_strdup (only_parent));
-    }
-  else if ((names = vmdev_dir_list (dir, error)) == NULL)
-    return FALSE;
 
   for (guint i = 0; i < names->len; i++)
     {
@@ -441,28 +468,14 @@ vmdev_mdev_definition_find_parents (VmdevRoot *root, const char *uuid, const cha
   g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) names = NULL;
   g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
 
-  if (only_parent != NULL && !vmdev_name_check ("parent", only_parent, error))
+  if (!open_parent_names (root, only_parent, &dir, &names, error))
     return FALSE;
-  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
   if (dir == NULL)
     {
-      if (!vmdev_error_is_errno (local, ENOENT))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
       *out_parents = g_steal_pointer (&parents);
       return TRUE;
     }
-  if (only_parent != NULL)
-    {
-      names = g_ptr_array_new_with_free_func (g_free);
-      g_ptr_array_add (names, g_strdup (only_parent));
-    }
-  else if ((names = vmdev_dir_list (dir, error)) == NULL)
-    return FALSE;
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);

@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "store/vmdev-json-writer.h"
 #include "util/vmdev-root.h"
 #include "util/vmdev-uuid.h"
 
@@ -50,6 +51,11 @@ gboolean vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data
 
 /* The file text: mdev_type, start, attrs, then the unknown keys when
  * @with_unknown; pretty-printed as mdevctl writes it (no final newline). */
+/* Writes mdevctl's configuration object {"mdev_type", "start", "attrs"[, the
+ * @unknown members]} to @w: the shape of a definition file and of the
+ * entries of `list --dumpjson`. */
+void vmdev_mdev_config_write (VmdevJsonWriter *w, const char *mdev_type, gboolean auto_start,
+                              GPtrArray *attrs, JsonObject *unknown);
 char *vmdev_mdev_definition_to_json (const VmdevMdevDefinition *def, gboolean with_unknown,
                                      gsize *out_len);
 
