@@ -469,6 +469,7 @@ write_attrs (VmdevRoot *root, const char *uuid, GPtrArray *attrs, GError **error
           g_prefix_error (error, "setting attribute %u '%s' of %s: ", i, attr->name, uuid);
           return FALSE;
         }
+      g_debug ("mdev %s: wrote attribute %u %s=%s", uuid, i, attr->name, attr->value);
     }
   return TRUE;
 }
@@ -525,6 +526,7 @@ vmdev_host_create_mdev (VmdevRoot *root, const char *parent, const char *type_id
     return FALSE;
   create_name = g_strconcat (type_id, "/create", NULL);
   line = g_strconcat (uuid, "\n", NULL);
+  g_debug ("creating mdev %s: writing it to %s/%s", uuid, types_dir->path, create_name);
   errnum = vmdev_dir_try_write_attr (types_dir, create_name, line);
   if (errnum != 0)
     {
@@ -578,7 +580,10 @@ vmdev_host_check_mdev_unused (VmdevRoot *root, const VmdevMdev *mdev, GError **e
    * fd is closed again at once, before anything else happens. */
   fd = openat (vmdev_root_fd (root), rel, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd >= 0)
-    return TRUE;
+    {
+      g_debug ("mdev %s: VFIO group %s is not open by anyone", mdev->uuid, mdev->iommu_group);
+      return TRUE;
+    }
   {
     int errsv = errno;
     g_autofree char *path = vmdev_root_display (root, rel);
@@ -608,6 +613,8 @@ vmdev_host_remove_mdev (VmdevRoot *root, const char *uuid, GError **error)
   if (!vmdev_host_find_mdev (root, uuid, &mdev, error) ||
       !vmdev_host_check_mdev_unused (root, mdev, error))
     return FALSE;
+  g_debug ("removing mdev %s (parent %s, type %s, IOMMU group %s)", mdev->uuid, mdev->parent,
+           mdev->type_id, mdev->iommu_group ? mdev->iommu_group : "none");
   dev_rel = g_strconcat (MDEV_DEVICES_DIR "/", mdev->uuid, NULL);
   dev = vmdev_dir_open (root, dev_rel, error);
   if (dev == NULL || !vmdev_dir_write_attr (dev, "remove", "1", error))
