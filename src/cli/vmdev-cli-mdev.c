@@ -7,6 +7,9 @@
 #include "util/vmdev-name.h"
 #include "vmdev-config.h"
 
+/* The mdevctl release whose commands, options and output vmdev mdev follows. */
+#define MDEVCTL_COMPAT_VERSION "1.2.0"
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -499,7 +502,7 @@ vmdev_cli_mdev (VmdevCli *cli, int argc, char **argv)
     {
       if (argc > 1 && (strcmp (argv[1], "-V") == 0 || strcmp (argv[1], "--version") == 0))
         {
-          printf ("lsmdev (vmdev %s)\n", VMDEV_VERSION);
+          printf ("lsmdev " MDEVCTL_COMPAT_VERSION " (vmdev %s)\n", VMDEV_VERSION);
           return vmdev_cli_finish_output (cli, VMDEV_EXIT_OK);
         }
       return run_command (cli, find_command ("list"), NULL, argc, argv);
@@ -511,7 +514,11 @@ vmdev_cli_mdev (VmdevCli *cli, int argc, char **argv)
     return print_group_help (cli);
   if (strcmp (argv[1], "-V") == 0 || strcmp (argv[1], "--version") == 0)
     {
-      printf ("%s (vmdev %s)\n", invocation (cli), VMDEV_VERSION);
+      /* mdevctl prints "mdevctl 1.2.0": the version whose behaviour this follows. */
+      if (mode == MODE_VMDEV)
+        printf ("vmdev %s (mdev commands of mdevctl " MDEVCTL_COMPAT_VERSION ")\n", VMDEV_VERSION);
+      else
+        printf ("%s " MDEVCTL_COMPAT_VERSION " (vmdev %s)\n", invocation (cli), VMDEV_VERSION);
       return vmdev_cli_finish_output (cli, VMDEV_EXIT_OK);
     }
   if (strcmp (argv[1], "help") == 0)
