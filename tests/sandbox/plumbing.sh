@@ -69,7 +69,14 @@ check "... and nothing on stdout" test ! -s "$tmp/e/stdout"
 run_dir=$(sed -n 's/^sandbox: error: run directory kept: \([^ ]*\).*/\1/p' "$tmp/e/stderr")
 check "the failed run's directory is kept and named" test -d "$run_dir"
 check "the console log is in it" test -e "$run_dir/console.log"
-check "no QEMU of that run is left running" test -n "$run_dir" -a -z "$(pgrep -f -- "$run_dir/" || true)"
+# The processes of a killed run may take a moment to be reaped: wait (bounded).
+for _ in $(seq 1 30); do
+  [ -n "$run_dir" ] && [ -z "$(pgrep -f -- "$run_dir/" || true)" ] && break
+  sleep 0.5
+done
+left=$(pgrep -af -- "$run_dir/" || true)
+check "no QEMU of that run is left running" test -n "$run_dir" -a -z "$left"
+[ -z "$left" ] || printf '%s\n' "$left" | diag
 [ -d "$run_dir" ] && rm -rf -- "$run_dir"
 
 done_testing
