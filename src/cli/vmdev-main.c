@@ -16,6 +16,7 @@ static const char main_usage[] =
   "\n"
   "Groups:\n"
   "  mdev     mediated devices and their persistent definitions (mdevctl-compatible)\n"
+  "  domain   virtual machines defined in libvirt's domain XML\n"
   "\n"
   "Global options (before the group):\n"
   "  --root DIR     treat DIR as / for every host path (also: VMDEV_ROOT)\n"
@@ -150,5 +151,11 @@ main (int argc, char **argv)
 
   if (strcmp (argv[i], "mdev") == 0)
     return vmdev_cli_mdev (&cli, argc - i, argv + i);
+  if (strcmp (argv[i], "domain") == 0)
+#ifdef VMDEV_CLI_WITH_DOMAIN
+    return vmdev_cli_domain (&cli, argc - i, argv + i);
+#else
+    return vmdev_cli_domain_exec (&cli, argv);
+#endif
   return vmdev_cli_usage_error (&cli, NULL, "unknown command group '%s'", argv[i]);
 }

@@ -1,0 +1,431 @@
+/* vmdev-cli-domain.c: `vmdev domain`: dispatch, options, and the commands
+ * that only read (list, dumpxml, validate).  Messages follow virsh. */
+#include "cli/vmdev-cli-domain.h"
+
+#include "conf/vmdev-domain-defaults.h"
+#include "conf/vmdev-domain-parse.h"
+#include "store/vmdev-domain-def.h"
+#include "store/vmdev-json-writer.h"
+#include "util/vmdev-error.h"
+#include "util/vmdev-fd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string.h>
+
+typedef enum
+{
+  F_ALL = 1 << 0,
+  F_JSON = 1 << 1,
+  F_INACTIVE = 1 << 2,
+  F_CONFIG = 1 << 3,
+  F_LIVE = 1 << 4,
+} Flag;
+
+typedef struct
+{
+  const char *name;
+  guint flags;
+  guint npos;
+  const char *synopsis;
+  const char *summary;
+  const char *help;
+  int (*run) (VmdevDomainArgs *args);
+} Command;
+
+static const Command commands[] = {
+  { "define", 0, 1, "FILE", "Define a domain from an XML file",
+    "Reads the libvirt domain XML FILE, checks it against the schema and libvirt's\n"
+    "rules, fills in the defaults libvirt fills in (machine type, implicit devices,\n"
+    "guest addresses) and stores it as etc/vmdev/domains/NAME.xml.  Defining an\n"
+    "existing domain again replaces its definition (its UUID must stay the same).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_define },
+  { "undefine", 0, 1, "NAME", "Undefine a domain",
+    "Removes the definition of the domain NAME.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_undefine },
+  { "list", F_ALL | F_JSON, 0, "[--all] [--json]", "List domains",
+    "Lists the running domains, or with --all every defined domain, as virsh does.\n"
+    "\n"
+    "Options:\n"
+    "      --all              list the inactive domains too\n"
+    "      --json             print JSON: [{\"name\",\"uuid\",\"state\",\"pid\"}]\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_list },
+  { "dumpxml", F_INACTIVE, 1, "NAME [--inactive]", "Print the XML of a domain",
+    "Prints the definition of NAME as libvirt formats it: the live one of a running\n"
+    "domain, else (and with --inactive) the persistent one.\n"
+    "\n"
+    "Options:\n"
+    "      --inactive         print the persistent definition\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_dumpxml },
+  { "validate", 0, 1, "FILE", "Validate a domain XML file",
+    "Checks FILE against the schema (domain.rng) and the rules 'define' applies, and\n"
+    "prints 'FILE validates' or the first error (exit 1).  Nothing is stored.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_validate },
+  { "attach-device", F_CONFIG | F_LIVE, 2, "NAME FILE [--config]", "Attach a device to a domain",
+    "Adds the mdev <hostdev> of FILE to the persistent definition of NAME (a guest\n"
+    "address is assigned; the rest of the definition is unchanged).  A mediated\n"
+    "device already in the domain is refused.\n"
+    "\n"
+    "Options:\n"
+    "      --config           change the persistent definition (the default)\n"
+    "      --live             change the running domain (not available yet)\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_attach },
+  { "detach-device", F_CONFIG | F_LIVE, 2, "NAME FILE [--config]",
+    "Detach a device from a domain",
+    "Removes the mdev <hostdev> described by FILE (matched by its source UUID, or by\n"
+    "its alias for a managed mdev without one) from the persistent definition of NAME.\n"
+    "\n"
+    "Options:\n"
+    "      --config           change the persistent definition (the default)\n"
+    "      --live             change the running domain (not available yet)\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_detach },
+};
+
+static const struct
+{
+  const char *name;
+  Flag flag;
+} flag_names[] = {
+  { "all", F_ALL }, { "json", F_JSON }, { "inactive", F_INACTIVE }, { "config", F_CONFIG },
+  { "live", F_LIVE },
+};
+
+int
+vmdev_cli_domain_fail (VmdevDomainArgs *args, const char *what, const GError *error)
+{
+  g_autoptr(GError) e = g_error_copy (error);
+
+  g_prefix_error (&e, "%s: ", what);
+  return vmdev_cli_report (args->cli, e);
+}
+
+gboolean
+vmdev_cli_domain_read_file (const char *path, char **out, gsize *out_len, GError **error)
+{
+  g_autoptr(GString) data = g_string_new (NULL);
+  g_auto(VmdevFd) fd = open (path, O_RDONLY | O_CLOEXEC);
+  char buf[65536];
+  ssize_t n;
+
+  if (fd < 0)
+    return vmdev_error_from_errno (error, errno, "reading", path);
+  while ((n = read (fd, buf, sizeof buf)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return vmdev_error_from_errno (error, errno, "reading", path);
+      g_string_append_len (data, buf, n);
+      if (data->len > 16 * 1024 * 1024)
+        {
+          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT,
+                       "reading: %s: larger than 16 MiB", path);
+          return FALSE;
+        }
+    }
+  *out_len = data->len;
+  *out = g_string_free (g_steal_pointer (&data), FALSE);
+  return TRUE;
+}
+
+VmdevDomain *
+vmdev_cli_domain_load (VmdevRoot *root, const char *name, GError **error)
+{
+  g_autofree char *xml = NULL;
+  gsize len;
+  VmdevDomain *def;
+
+  if (!vmdev_domain_def_read (root, name, &xml, &len, error))
+    return NULL;
+  def = vmdev_domain_parse (xml, len, 0, error);
+  if (def == NULL)
+    {
+      g_autofree char *path = vmdev_root_display (root, VMDEV_DOMAIN_DEF_DIR);
+      g_prefix_error (error, "%s/%s.xml: ", path, name);
+    }
+  return def;
+}
+
+static int
+print_group_help (VmdevCli *cli)
+{
+  printf ("Usage: vmdev domain COMMAND [ARGS] [OPTIONS]\n\n"
+          "Domains (virtual machines) defined in libvirt's domain XML.\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    printf ("  %-19s %s\n", commands[i].name, commands[i].summary);
+  printf ("\n'vmdev domain COMMAND --help' describes a command.\n");
+  return vmdev_cli_finish_output (cli, VMDEV_EXIT_OK);
+}
+
+static int
+print_command_help (VmdevCli *cli, const Command *cmd)
+{
+  printf ("Usage: vmdev domain %s %s\n\n%s.\n\n%s", cmd->name, cmd->synopsis, cmd->summary,
+          cmd->help);
+  return vmdev_cli_finish_output (cli, VMDEV_EXIT_OK);
+}
+
+static const Command *
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+/* Options may come before or after the positional arguments. */
+static int
+parse_args (VmdevDomainArgs *args, const Command *cmd, int argc, char **argv)
+{
+  guint npos = 0, seen = 0;
+  gboolean only_pos = FALSE;
+
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0)
+      return print_command_help (args->cli, cmd);
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+
+      if (!only_pos && strcmp (a, "--") == 0)
+        {
+          only_pos = TRUE;
+          continue;
+        }
+      if (!only_pos && a[0] == '-' && a[1] != '\0')
+        {
+          Flag f = 0;
+
+          for (guint k = 0; a[1] == '-' && k < G_N_ELEMENTS (flag_names); k++)
+            if ((cmd->flags & flag_names[k].flag) && strcmp (a + 2, flag_names[k].name) == 0)
+              f = flag_names[k].flag;
+          if (f == 0)
+            return vmdev_cli_usage_error (args->cli, args->command, "unknown option '%s'", a);
+          if (seen & f)
+            return vmdev_cli_usage_error (args->cli, args->command,
+                                          "option '%s' is given more than once", a);
+          seen |= f;
+          continue;
+        }
+      if (npos >= cmd->npos)
+        return vmdev_cli_usage_error (args->cli, args->command, "unexpected argument '%s'", a);
+      if (*a == '\0')
+        return vmdev_cli_usage_error (args->cli, args->command, "empty argument");
+      args->pos[npos++] = a;
+    }
+  if (npos < cmd->npos)
+    {
+      g_auto(GStrv) words = g_strsplit (cmd->synopsis, " ", -1);
+      return vmdev_cli_usage_error (args->cli, args->command, "missing argument %s", words[npos]);
+    }
+  args->all = (seen & F_ALL) != 0;
+  args->json = (seen & F_JSON) != 0;
+  args->inactive = (seen & F_INACTIVE) != 0;
+  args->config = (seen & F_CONFIG) != 0;
+  args->live = (seen & F_LIVE) != 0;
+  return -1;
+}
+
+int
+vmdev_cli_domain (VmdevCli *cli, int argc, char **argv)
+{
+  const Command *cmd;
+  g_autofree char *hint = NULL;
+  VmdevDomainArgs args = { .cli = cli };
+  int status;
+
+  if (argc < 2)
+    return vmdev_cli_usage_error (cli, "domain", "missing command");
+  if (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0 ||
+      (strcmp (argv[1], "help") == 0 && argc < 3))
+    return print_group_help (cli);
+  if (strcmp (argv[1], "help") == 0)
+    {
+      if ((cmd = find_command (argv[2])) == NULL)
+        return vmdev_cli_usage_error (cli, "domain", "unknown command '%s'", argv[2]);
+      return print_command_help (cli, cmd);
+    }
+  if ((cmd = find_command (argv[1])) == NULL)
+    return vmdev_cli_usage_error (cli, "domain", "unknown command '%s'", argv[1]);
+  hint = g_strdup_printf ("domain %s", cmd->name);
+  args.command = hint;
+  status = parse_args (&args, cmd, argc - 1, argv + 1);
+  if (status >= 0)
+    return status;
+  return cmd->run (&args);
+}
+
+typedef struct
+{
+  char *name;
+  char *uuid;
+} Row;
+
+static void
+row_free (gpointer p)
+{
+  Row *r = p;
+
+  g_free (r->name);
+  g_free (r->uuid);
+  g_free (r);
+}
+
+int
+vmdev_cli_domain_list (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
+  g_autoptr(GError) error = NULL;
+  guint wname = 4;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  if (!vmdev_domain_def_list (root, &names, &error))
+    return vmdev_cli_domain_fail (args, "listing domains", error);
+  /* Every domain is shut off for now: only --all lists them. */
+  for (guint i = 0; args->all && i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autoptr(VmdevDomain) def = vmdev_cli_domain_load (root, name, &error);
+      Row *r;
+
+      if (def == NULL)
+        {
+          g_prefix_error (&error, "reading domain '%s': ", name);
+          vmdev_cli_warn (args->cli, error);
+          g_clear_error (&error);
+          continue;
+        }
+      r = g_new0 (Row, 1);
+      r->name = g_strdup (name);
+      r->uuid = g_strdup (def->uuid);
+      g_ptr_array_add (rows, r);
+      wname = MAX (wname, (guint) g_utf8_strlen (name, -1));
+    }
+  if (args->json)
+    {
+      VmdevJsonWriter *w = vmdev_json_writer_new (FALSE);
+      g_autofree char *text = NULL;
+
+      vmdev_json_writer_begin_array (w);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          Row *r = g_ptr_array_index (rows, i);
+          g_autoptr(JsonNode) null = json_node_new (JSON_NODE_NULL);
+
+          vmdev_json_writer_begin_object (w);
+          vmdev_json_writer_key (w, "name");
+          vmdev_json_writer_string (w, r->name);
+          vmdev_json_writer_key (w, "uuid");
+          vmdev_json_writer_string (w, r->uuid);
+          vmdev_json_writer_key (w, "state");
+          vmdev_json_writer_string (w, "shut off");
+          vmdev_json_writer_key (w, "pid");
+          vmdev_json_writer_node (w, null);
+          vmdev_json_writer_end_object (w);
+        }
+      vmdev_json_writer_end_array (w);
+      text = vmdev_json_writer_finish (w, NULL);  /* frees w */
+      printf ("%s\n", text);
+    }
+  else
+    {
+      guint wstate = rows->len > 0 ? 8 : 5;
+      guint total = 1 + 2 + 3 + wname + 3 + wstate + 2;
+
+      printf (" %-2s   %s%*s   %s\n", "Id", "Name", (int) (wname - 4), "", "State");
+      for (guint i = 0; i < total; i++)
+        putchar ('-');
+      putchar ('\n');
+      for (guint i = 0; i < rows->len; i++)
+        {
+          Row *r = g_ptr_array_index (rows, i);
+
+          printf (" %-2s   %s%*s   %s\n", "-", r->name,
+                  (int) (wname - g_utf8_strlen (r->name, -1)), "", "shut off");
+        }
+      putchar ('\n');
+    }
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_dumpxml (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  gsize len;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  /* No domain runs yet: the persistent definition is the one to print. */
+  if (!vmdev_domain_def_read (root, args->pos[0], &xml, &len, &error))
+    return vmdev_cli_domain_fail (args, "dumping the XML of a domain", error);
+  fwrite (xml, 1, len, stdout);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+VmdevDomain *
+vmdev_cli_domain_read_definition (VmdevRoot *root, const char *path, gboolean *out_had_uuid,
+                                  GError **error)
+{
+  g_autofree char *xml = NULL;
+  gsize len;
+  g_autoptr(VmdevDomain) def = NULL;
+  g_autoptr(VmdevMachineList) machines = NULL;
+
+  if (!vmdev_cli_domain_read_file (path, &xml, &len, error))
+    return NULL;
+  def = vmdev_domain_parse (xml, len, VMDEV_DOMAIN_PARSE_SCHEMA, error);
+  if (def == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  if (out_had_uuid != NULL)
+    *out_had_uuid = def->uuid[0] != '\0';
+  machines = vmdev_machine_list_load (root, vmdev_domain_emulator (def), error);
+  if (machines == NULL)
+    return NULL;
+  if (!vmdev_domain_post_parse (def, machines, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  return g_steal_pointer (&def);
+}
+
+int
+vmdev_cli_domain_validate (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevDomain) def = NULL;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  def = vmdev_cli_domain_read_definition (root, args->pos[0], NULL, &error);
+  if (def == NULL)
+    return vmdev_cli_domain_fail (args, "validating", error);
+  printf ("%s validates\n", args->pos[0]);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
