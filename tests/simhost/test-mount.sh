@@ -158,6 +158,14 @@ is "$(try_write "$root/sys/bus/mdev/devices/$u2/remove" 1)" "Device or resource 
   "remove of a held device: EBUSY (the kernel would block)"
 is "$(try_write "$root/.simhost/control" "release $u2")|$(try_open "$root/dev/vfio/$g2")" "OK|OK" \
   "release: group opens"
+# The kernel's one-opener rule: while a process holds the group open, a
+# second open and the device's remove get EBUSY; after the close both work.
+exec 3<> "$root/dev/vfio/$g2"
+is "$(try_open "$root/dev/vfio/$g2")" "Device or resource busy" "group open by another: second open EBUSY"
+is "$(try_write "$root/sys/bus/mdev/devices/$u2/remove" 1)" "Device or resource busy" \
+  "group open by another: remove EBUSY"
+exec 3>&-
+is "$(try_open "$root/dev/vfio/$g2")" "OK" "group closed: it opens again"
 is "$(try_write "$root/.simhost/control" "hold ${u1^^}"$'\n')|$(try_open "$root/dev/vfio/1")" \
   "OK|Device or resource busy" "hold (any case, newline): EBUSY"
 is "$(try_write "$root/.simhost/control" "release $u1")" "OK" "release again"

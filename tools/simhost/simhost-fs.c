@@ -26,14 +26,20 @@
 /* Bound on the wait for the server to exit after the unmount: generous, as
  * a sanitizer build checks for leaks at exit (seconds for 10,000 devices). */
 #define WAIT_EXIT_MS 60000
+/* FUSE sends RELEASE asynchronously after the last close(): an open of a
+ * group node, or a remove, that comes right after a close may arrive before
+ * it.  They wait this long for the group to be closed before giving EBUSY. */
+#define GROUP_CLOSE_WAIT_MS 250
 
 typedef struct
 {
   GString *data; /* what reads return: rendered at open */
+  gint64 group;  /* the IOMMU group whose node this handle opened, or -1 */
 } ShOpen;
 
 static ShHost *fs_host;
 static GMutex fs_lock;
+static GCond fs_group_closed; /* signalled (under fs_lock) when a group node is closed */
 static struct timespec fs_start;
 static int fs_ready_fd = -1;
 
@@ -73,6 +79,20 @@ static void
 leave (void)
 {
   g_mutex_unlock (&fs_lock);
+}
+
+/* With fs_lock held (released while waiting): waits up to
+ * GROUP_CLOSE_WAIT_MS for group N's node to have no opener; TRUE if it has
+ * none.  Nodes resolved before may be gone afterwards: look them up again. */
+static gboolean
+wait_group_closed (guint group)
+{
+  gint64 deadline = g_get_monotonic_time () + GROUP_CLOSE_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (sh_host_group_opens (fs_host, group) > 0)
+    if (!g_cond_wait_until (&fs_group_closed, &fs_lock, deadline))
+      return sh_host_group_opens (fs_host, group) == 0;
+  return TRUE;
 }
 
 static void
@@ -184,6 +204,7 @@ op_open (const char *path, struct fuse_file_info *fi)
   ShFault fault;
   ShNode *node = enter (path, &fault);
   ShOpen *of;
+  gint64 opened_group = -1;
   int ret = 0;
 
   if (!node)
@@ -197,11 +218,27 @@ op_open (const char *path, struct fuse_file_info *fi)
   /* kernfs: no read (write) method, or no r (w) bit, gives EACCES */
   else if ((want_read && !(node->mode & 0444)) || (want_write && !(node->mode & 0222)))
     ret = -EACCES;
-  else if (node->kind == SH_FILE_GROUP && sh_host_group_busy (fs_host, node->group))
-    ret = -EBUSY;
+  else if (node->kind == SH_FILE_GROUP)
+    {
+      /* vfio_group_fops_open (6.1): one opener at a time, else EBUSY. */
+      guint group = node->group;
+
+      if (sh_host_group_busy (fs_host, group) || !wait_group_closed (group))
+        ret = -EBUSY;
+      else if (!(node = sh_host_lookup (fs_host, path)) || node->kind != SH_FILE_GROUP)
+        ret = -ENOENT;
+      else if (sh_host_group_busy (fs_host, node->group))
+        ret = -EBUSY;
+      else
+        {
+          opened_group = node->group;
+          sh_host_group_set_open (fs_host, node->group, TRUE);
+        }
+    }
   if (ret == 0)
     {
       of = g_new0 (ShOpen, 1);
+      of->group = opened_group;
       of->data = want_read ? sh_node_render (fs_host, node) : g_string_new (NULL);
       fi->fh = (uint64_t) (uintptr_t) of;
       fi->direct_io = 1;
@@ -254,6 +291,17 @@ op_write (const char *path, const char *buf, size_t size, off_t offset,
         err = sh_host_write_create (fs_host, node->mtype, buf, size);
         break;
       case SH_FILE_REMOVE:
+        /* A close of the group node just before may still be on its way. */
+        if (sh_host_group_opens (fs_host, node->device->group) > 0)
+          {
+            wait_group_closed (node->device->group);
+            node = sh_host_lookup (fs_host, path);
+            if (!node || node->kind != SH_FILE_REMOVE)
+              {
+                err = ENODEV;
+                break;
+              }
+          }
         err = sh_host_write_remove (fs_host, node->device, buf, size);
         break;
       case SH_FILE_ATTR:
@@ -281,6 +329,13 @@ op_release (const char *path, struct fuse_file_info *fi)
 
   if (of)
     {
+      if (of->group >= 0)
+        {
+          g_mutex_lock (&fs_lock);
+          sh_host_group_set_open (fs_host, (guint) of->group, FALSE);
+          g_cond_broadcast (&fs_group_closed);
+          g_mutex_unlock (&fs_lock);
+        }
       g_string_free (of->data, TRUE);
       g_free (of);
     }

@@ -546,6 +546,27 @@ sh_host_group_busy (ShHost *host, guint group)
   return g && g->nheld > 0;
 }
 
+guint
+sh_host_group_opens (ShHost *host, guint group)
+{
+  ShGroup *g = g_hash_table_lookup (host->groups, GUINT_TO_POINTER (group));
+
+  return g ? g->nopen : 0;
+}
+
+void
+sh_host_group_set_open (ShHost *host, guint group, gboolean open)
+{
+  ShGroup *g = g_hash_table_lookup (host->groups, GUINT_TO_POINTER (group));
+
+  if (g == NULL)
+    return;
+  if (open)
+    g->nopen++;
+  else if (g->nopen > 0)
+    g->nopen--;
+}
+
 /* ------------------------------------------------------------------ */
 /* Kernel write semantics */
 
@@ -631,7 +652,7 @@ sh_host_write_remove (ShHost *host, ShDevice *device, const char *buf, size_t le
   if (val == 0)
     return 0;
   /* The kernel blocks the writer until the group is closed; we refuse. */
-  if (device->held)
+  if (device->held || sh_host_group_opens (host, device->group) > 0)
     return EBUSY;
   device_remove (host, device);
   return 0;

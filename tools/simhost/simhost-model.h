@@ -107,6 +107,7 @@ struct _ShGroup
   guint number;
   guint ndevices;
   guint nheld;
+  guint nopen;   /* open file handles of its dev/vfio node (the kernel allows one) */
 };
 
 struct _ShFault
@@ -161,8 +162,13 @@ int sh_host_write_remove (ShHost *host, ShDevice *device, const char *buf, size_
 int sh_host_write_attr (ShHost *host, ShNode *node, const char *buf, size_t len);
 int sh_host_control (ShHost *host, const char *buf, size_t len);
 
-/* TRUE if opening the group node must fail with EBUSY. */
+/* TRUE if opening the group node must fail with EBUSY because a device of
+ * the group is held (host file or `hold`). */
 gboolean sh_host_group_busy (ShHost *host, guint group);
+/* Open file handles of the group node (kernel 6.1: one opener at a time);
+ * sh_host_group_set_open counts one more or one less. */
+guint sh_host_group_opens (ShHost *host, guint group);
+void sh_host_group_set_open (ShHost *host, guint group, gboolean open);
 
 /* Writes sys/ and dev/ of the model below the directory fd. */
 gboolean sh_host_populate (ShHost *host, int root_fd, const char *root_path, GError **error);
