@@ -578,7 +578,6 @@ gboolean
 vmdev_mdev_definition_delete (VmdevRoot *root, const char *parent, const char *uuid,
                               GError **error)
 {
-  g_autofree char *rel = NULL;
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(VmdevDir) pdir = NULL;
   g_autoptr(GError) local = NULL;
