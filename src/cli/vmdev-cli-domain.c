@@ -4,6 +4,7 @@
 
 #include "conf/vmdev-domain-defaults.h"
 #include "conf/vmdev-domain-parse.h"
+#include "qemu/vmdev-qemu-command.h"
 #include "store/vmdev-domain-def.h"
 #include "store/vmdev-json-writer.h"
 #include "util/vmdev-error.h"
@@ -74,6 +75,17 @@ static const Command commands[] = {
     "Options:\n"
     "  -h, --help             show this help\n",
     vmdev_cli_domain_validate },
+  { "to-argv", 0, 1, "FILE|NAME", "Print the QEMU command line of a domain",
+    "Prints the command line vmdev runs QEMU with for the domain XML FILE (read as\n"
+    "'validate' reads it) or the defined domain NAME: the emulator on the first line,\n"
+    "then one argument per line (a backslash is written '\\\\', a newline '\\n').\n"
+    "An argument with a '/' is a FILE; otherwise a defined domain of that name, else\n"
+    "a FILE.  The QMP sockets are in run/vmdev/d/NAME/ under the root; a managed mdev\n"
+    "needs a UUID in its <source> here (it gets one only when the domain starts).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_to_argv },
   { "attach-device", F_CONFIG | F_LIVE, 2, "NAME FILE [--config]", "Attach a device to a domain",
     "Adds the mdev <hostdev> of FILE to the persistent definition of NAME (a guest\n"
     "address is assigned; the rest of the definition is unchanged).  A mediated\n"
@@ -427,5 +439,46 @@ vmdev_cli_domain_validate (VmdevDomainArgs *args)
   if (def == NULL)
     return vmdev_cli_domain_fail (args, "validating", error);
   printf ("%s validates\n", args->pos[0]);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_to_argv (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevDomain) def = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *rel = NULL, *shown = NULL, *run_dir = NULL, *text = NULL;
+  const char *what = args->pos[0];
+  VmdevQemuArgvOptions opts;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  if (strchr (what, '/') == NULL)
+    {
+      def = vmdev_cli_domain_load (root, what, &error);
+      if (def == NULL && !g_error_matches (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND) &&
+          !g_error_matches (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT))
+        return vmdev_cli_domain_fail (args, "building the QEMU command line", error);
+      g_clear_error (&error);
+    }
+  if (def == NULL)
+    def = vmdev_cli_domain_read_definition (root, what, NULL, &error);
+  if (def == NULL)
+    return vmdev_cli_domain_fail (args, "building the QEMU command line", error);
+  rel = g_strdup_printf ("%s/%s", VMDEV_QEMU_RUN_DIR, def->name);
+  shown = vmdev_root_display (root, rel);
+  run_dir = g_canonicalize_filename (shown, NULL);
+  vmdev_qemu_argv_options_init (&opts);
+  opts.run_dir = run_dir;
+  argv = vmdev_qemu_build_argv (def, &opts, &error);
+  if (argv == NULL)
+    {
+      g_prefix_error (&error, "domain '%s': ", def->name);
+      return vmdev_cli_domain_fail (args, "building the QEMU command line", error);
+    }
+  text = vmdev_qemu_argv_to_text (argv);
+  fputs (text, stdout);
   return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
 }

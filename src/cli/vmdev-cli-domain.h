@@ -20,6 +20,7 @@ int vmdev_cli_domain_undefine (VmdevDomainArgs *args);
 int vmdev_cli_domain_list (VmdevDomainArgs *args);
 int vmdev_cli_domain_dumpxml (VmdevDomainArgs *args);
 int vmdev_cli_domain_validate (VmdevDomainArgs *args);
+int vmdev_cli_domain_to_argv (VmdevDomainArgs *args);
 int vmdev_cli_domain_attach (VmdevDomainArgs *args);
 int vmdev_cli_domain_detach (VmdevDomainArgs *args);
 

@@ -39,6 +39,14 @@ assign_zpci (VmdevDomain *def, GError **error)
       if (h->info.addr.type == VMDEV_ADDR_PCI)
         g_ptr_array_add (pci, &h->info.addr);
     }
+  /* As libvirt: the PCI controllers (pci-bridges) after the hostdevs. */
+  for (guint i = 0; i < def->controllers->len; i++)
+    {
+      VmdevController *c = g_ptr_array_index (def->controllers, i);
+
+      if (c->info.addr.type == VMDEV_ADDR_PCI)
+        g_ptr_array_add (pci, &c->info.addr);
+    }
   for (guint i = 0; i < pci->len; i++)
     {
       VmdevAddress *a = g_ptr_array_index (pci, i);

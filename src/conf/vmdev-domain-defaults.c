@@ -460,20 +460,38 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
     return fail (error, "<on_reboot>destroy</on_reboot> with <on_poweroff>restart</on_poweroff>: "
                  "QEMU cannot restart a guest that powers off but not one that reboots");
 
+  /* Controllers without index: the lowest free one of their type. */
+  for (guint i = 0; i < def->controllers->len; i++)
+    {
+      VmdevController *c = g_ptr_array_index (def->controllers, i);
+
+      if (c->index < 0)
+        {
+          int n = 0;
+
+          while (vmdev_domain_find_controller (def, c->type, n) != NULL)
+            n++;
+          c->index = n;
+        }
+    }
+
   /* Default devices, in libvirt's order. */
   if (s390)
     {
-      VmdevController *root = maybe_add_controller (def, "pci", 0, "pci-root");
-
+      /* pci-root, and pci-bridges (which libvirt also adds for a PCI address
+       * on a bus that does not exist, see vmdev-pci-address.c). */
       for (guint i = 0; i < def->controllers->len; i++)
         {
           VmdevController *c = g_ptr_array_index (def->controllers, i);
 
-          if (strcmp (c->type, "pci") != 0 || strcmp (c->model, "pci-root") != 0 || c->index != 0)
-            return fail (error, "<controller type='%s'%s%s>: an s390 guest has only the pci-root "
-                         "controller", c->type, c->model ? " model=" : "", c->model ? c->model : "");
+          if (strcmp (c->type, "pci") != 0 ||
+              strcmp (c->model, c->index == 0 ? "pci-root" : "pci-bridge") != 0)
+            return fail (error, "<controller type='%s' index='%d'%s%s%s>: an s390 guest has "
+                         "only PCI controllers: model 'pci-root' (index 0) and 'pci-bridge'",
+                         c->type, c->index, c->model ? " model='" : "",
+                         c->model ? c->model : "", c->model ? "'" : "");
         }
-      (void) root;
+      maybe_add_controller (def, "pci", 0, "pci-root");
       if (def->serials->len > 0 || def->consoles->len > 0)
         return fail (error, "<%s>: serial devices and consoles of s390 guests (sclp) are not "
                      "supported", def->serials->len > 0 ? "serial" : "console");
@@ -487,14 +505,6 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
       {
         VmdevController *c = g_ptr_array_index (def->controllers, i);
 
-        if (c->index < 0)
-          {
-            int n = 0;
-
-            while (vmdev_domain_find_controller (def, c->type, n) != NULL)
-              n++;
-            c->index = n;
-          }
         if (strcmp (c->type, "usb") == 0 && c->model == NULL)
           c->model = g_strdup (q35 ? "qemu-xhci" : "piix3-uhci");
       }

@@ -64,7 +64,10 @@ format_controller (GString *out, int l, const VmdevController *c)
   gboolean target = c->chassis_nr >= 0 || c->chassis >= 0 || c->port >= 0;
 
   vmdev_xml_indent (out, l);
-  g_string_append_printf (out, "<controller type='%s' index='%d'", c->type, c->index);
+  g_string_append_printf (out, "<controller type='%s'", c->type);
+  /* No index yet (none given, post-parse not run): none, as in the input. */
+  if (c->index >= 0)
+    g_string_append_printf (out, " index='%d'", c->index);
   vmdev_xml_add_attr (out, "model", c->model);
   if (c->model_name == NULL && !target && info_empty (&c->info))
     {

@@ -8,6 +8,7 @@
 #include "util/vmdev-name.h"
 
 #include <libxml/parser.h>
+#include <stdarg.h>
 #include <string.h>
 
 void
@@ -19,11 +20,38 @@ vmdev_xml_doc_free (VmdevXmlDoc *doc)
   g_free (doc);
 }
 
+/* libxml2 reports some errors (input encoding conversion, I/O) only through
+ * its global generic error handler, which prints to stderr whatever the parse
+ * options say.  They are collected here instead, and the first one becomes
+ * the message when it says more than the context's last error. */
+static GString *generic_errors;
+
+static void
+collect_generic_error (void *ctx, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (generic_errors == NULL)
+    return;
+  va_start (ap, fmt);
+  g_string_append_vprintf (generic_errors, fmt, ap);
+  va_end (ap);
+}
+
 VmdevXmlDoc *
 vmdev_xml_doc_read (const char *xml, gsize len, GError **error)
 {
+  static gsize silenced = 0;
   xmlParserCtxt *ctxt;
   xmlDoc *doc;
+
+  g_autoptr(GString) generic = g_string_new (NULL);
+
+  if (g_once_init_enter (&silenced))
+    {
+      xmlSetGenericErrorFunc (NULL, collect_generic_error);
+      g_once_init_leave (&silenced, 1);
+    }
 
   if (len > G_MAXINT)
     {
@@ -33,15 +61,25 @@ vmdev_xml_doc_read (const char *xml, gsize len, GError **error)
   ctxt = xmlNewParserCtxt ();
   if (ctxt == NULL)
     g_error ("out of memory");
+  generic_errors = generic;
   doc = xmlCtxtReadMemory (ctxt, xml, (int) len, "domain.xml", NULL,
                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                            XML_PARSE_NOCDATA);
+  generic_errors = NULL;
   if (doc == NULL)
     {
       const xmlError *e = xmlCtxtGetLastError (ctxt);
-      g_autofree char *msg = g_strdup (e != NULL && e->message != NULL ? e->message
-                                                                       : "not well-formed");
+      g_autofree char *msg = NULL;
 
+      if (generic->len > 0)
+        {
+          /* e.g. "encoding error : input conversion failed due to input error, bytes 0xFF ..." */
+          char *nl = strchr (generic->str, '\n');
+
+          msg = nl ? g_strndup (generic->str, nl - generic->str) : g_strdup (generic->str);
+        }
+      else
+        msg = g_strdup (e != NULL && e->message != NULL ? e->message : "not well-formed");
       g_strchomp (msg);
       if (e != NULL && e->line > 0)
         g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_XML, "line %d: %s", e->line, msg);

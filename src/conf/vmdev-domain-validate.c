@@ -108,30 +108,39 @@ static gboolean
 validate_address_kinds (const VmdevDomain *def, GError **error)
 {
   gboolean s390 = vmdev_machine_is_s390 (def->os_machine);
-  struct { const char *what; const VmdevDeviceInfo *info; } devs[64];
+  struct { const char *what; const VmdevDeviceInfo *info; gboolean pci_ok; } devs[64];
   guint n = 0;
 
-#define ADD(w, i) \
-  do { if (n < G_N_ELEMENTS (devs)) { devs[n].what = (w); devs[n].info = (i); n++; } } while (0)
+#define ADD(w, i, p) \
+  do { if (n < G_N_ELEMENTS (devs)) { devs[n].what = (w); devs[n].info = (i); \
+                                      devs[n].pci_ok = (p); n++; } } while (0)
   for (guint i = 0; i < def->disks->len; i++)
-    ADD ("disk", &((VmdevDisk *) g_ptr_array_index (def->disks, i))->info);
+    ADD ("disk", &((VmdevDisk *) g_ptr_array_index (def->disks, i))->info, FALSE);
   for (guint i = 0; i < def->interfaces->len; i++)
-    ADD ("interface", &((VmdevInterface *) g_ptr_array_index (def->interfaces, i))->info);
+    ADD ("interface", &((VmdevInterface *) g_ptr_array_index (def->interfaces, i))->info, FALSE);
   for (guint i = 0; i < def->videos->len; i++)
-    ADD ("video", &((VmdevVideo *) g_ptr_array_index (def->videos, i))->info);
+    ADD ("video", &((VmdevVideo *) g_ptr_array_index (def->videos, i))->info, FALSE);
+  /* s390: PCI controllers (pci-bridges) sit on the PCI bus. */
   for (guint i = 0; i < def->controllers->len; i++)
-    ADD ("controller", &((VmdevController *) g_ptr_array_index (def->controllers, i))->info);
+    {
+      const VmdevController *c = g_ptr_array_index (def->controllers, i);
+
+      ADD ("controller", &c->info, strcmp (c->type, "pci") == 0);
+    }
   if (def->memballoon != NULL)
-    ADD ("memballoon", &def->memballoon->info);
+    ADD ("memballoon", &def->memballoon->info, FALSE);
 #undef ADD
   for (guint i = 0; i < n; i++)
     {
       if (!s390 && devs[i].info->addr.type == VMDEV_ADDR_CCW)
         return fail (error, "<%s>: <address type='ccw'>: ccw addresses exist only on s390 "
                      "machines", devs[i].what);
-      if (s390 && devs[i].info->addr.type == VMDEV_ADDR_PCI)
+      if (s390 && devs[i].info->addr.type == VMDEV_ADDR_PCI && !devs[i].pci_ok)
         return fail (error, "<%s>: <address type='pci'>: on an s390 machine this device needs "
                      "a ccw address", devs[i].what);
+      if (!s390 && devs[i].info->addr.type == VMDEV_ADDR_PCI && devs[i].info->addr.has_zpci)
+        return fail (error, "<%s>: <zpci>: zPCI ids exist only on s390 machines",
+                     devs[i].what);
     }
   for (guint i = 0; i < def->hostdevs->len; i++)
     {

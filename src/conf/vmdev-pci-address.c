@@ -190,7 +190,15 @@ collect (VmdevDomain *def, gboolean q35)
        g_array_append_val (devs, d); } while (0)
   if (vmdev_machine_is_s390 (def->os_machine))
     {
-      /* s390: the other devices are on the channel subsystem (ccw). */
+      /* s390: the pci-bridges (placed first, as libvirt) and the vfio-pci
+       * mdevs; the other devices are on the channel subsystem (ccw). */
+      for (guint i = 0; i < def->controllers->len; i++)
+        {
+          VmdevController *c = g_ptr_array_index (def->controllers, i);
+
+          if (strcmp (c->type, "pci") == 0 && strcmp (c->model, "pci-root") != 0)
+            ADD (&c->info, controller_conn (c, q35), "controller", c);
+        }
       for (guint i = 0; i < def->hostdevs->len; i++)
         {
           VmdevHostdev *h = g_ptr_array_index (def->hostdevs, i);

@@ -24,6 +24,7 @@ typedef enum
   VMDEV_ERROR_TIMEOUT,        /* a bounded wait ran out */
   VMDEV_ERROR_UNSUPPORTED,
   VMDEV_ERROR_BROKEN_ENTRY,   /* a sysfs or config entry that cannot be read as what it should be */
+  VMDEV_ERROR_QMP,            /* QEMU answered a QMP command with an error, or broke the protocol */
 } VmdevErrorCode;
 
 /* Sets @error to G_IO_ERROR/g_io_error_from_errno(@errnum) with the message
