@@ -460,19 +460,25 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
     return fail (error, "<on_reboot>destroy</on_reboot> with <on_poweroff>restart</on_poweroff>: "
                  "QEMU cannot restart a guest that powers off but not one that reboots");
 
-  /* Controllers without index: the lowest free one of their type. */
-  for (guint i = 0; i < def->controllers->len; i++)
+  /* Controllers without index: the lowest free one of their type, and then
+   * the place of that index among the controllers of the type (as the parser
+   * orders indexed ones), so that the formatted order reparses unchanged. */
+  for (guint i = 0; i < def->controllers->len;)
     {
       VmdevController *c = g_ptr_array_index (def->controllers, i);
+      int n = 0;
 
-      if (c->index < 0)
+      if (c->index >= 0)
         {
-          int n = 0;
-
-          while (vmdev_domain_find_controller (def, c->type, n) != NULL)
-            n++;
-          c->index = n;
+          i++;
+          continue;
         }
+      g_ptr_array_steal_index (def->controllers, i);
+      while (vmdev_domain_find_controller (def, c->type, n) != NULL)
+        n++;
+      c->index = n;
+      vmdev_domain_insert_controller (def, c);
+      /* Anything left unindexed now sits at i or later: look at i again. */
     }
 
   /* Default devices, in libvirt's order. */
