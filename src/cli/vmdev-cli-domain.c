@@ -4,6 +4,7 @@
 
 #include "conf/vmdev-domain-defaults.h"
 #include "conf/vmdev-domain-parse.h"
+#include "domain/vmdev-domain-run.h"
 #include "qemu/vmdev-qemu-command.h"
 #include "store/vmdev-domain-def.h"
 #include "store/vmdev-json-writer.h"
@@ -23,6 +24,8 @@ typedef enum
   F_INACTIVE = 1 << 2,
   F_CONFIG = 1 << 3,
   F_LIVE = 1 << 4,
+  F_PAUSED = 1 << 5,
+  F_TIMEOUT = 1 << 6,  /* takes a value */
 } Flag;
 
 typedef struct
@@ -106,6 +109,53 @@ static const Command commands[] = {
     "      --live             change the running domain (not available yet)\n"
     "  -h, --help             show this help\n",
     vmdev_cli_domain_detach },
+  { "start", F_PAUSED, 1, "NAME [--paused]", "Start a domain",
+    "Starts the defined domain NAME: QEMU runs under a per-domain monitor process\n"
+    "that outlives this command, logs to var/log/vmdev/NAME.log and cleans up the\n"
+    "runtime directory run/vmdev/d/NAME/ when QEMU exits.  Returns once QEMU runs\n"
+    "(at most 30 s; on timeout what was started is killed).\n"
+    "\n"
+    "Options:\n"
+    "      --paused           leave the guest paused (no 'cont')\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_start },
+  { "destroy", 0, 1, "NAME", "Stop a domain at once",
+    "Terminates the QEMU of the running domain NAME (SIGTERM, then SIGKILL after\n"
+    "10 s) and returns when its monitor has cleaned up (bounded).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_destroy },
+  { "shutdown", F_TIMEOUT, 1, "NAME [--timeout N]", "Ask a domain to shut down",
+    "Sends an ACPI power-down request (QMP system_powerdown) to the running domain\n"
+    "NAME and returns.  With --timeout N, waits up to N seconds for the guest to\n"
+    "power off, then destroys the domain.\n"
+    "\n"
+    "Options:\n"
+    "      --timeout N        destroy the domain if it still runs after N seconds\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_shutdown },
+  { "suspend", 0, 1, "NAME", "Pause a domain",
+    "Pauses the virtual CPUs of the running domain NAME (QMP stop).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_suspend },
+  { "resume", 0, 1, "NAME", "Resume a paused domain",
+    "Resumes the virtual CPUs of the paused domain NAME (QMP cont).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_resume },
+  { "status", F_JSON, 1, "NAME [--json]", "Show the state of a domain",
+    "Prints the state of the domain NAME: running, paused or shut off; with --json\n"
+    "the runtime status: name, uuid, state, pid, pid_start_time, started, qmp, log,\n"
+    "hostdevs.\n"
+    "\n"
+    "Options:\n"
+    "      --json             print JSON\n"
+    "  -h, --help             show this help\n",
+    vmdev_cli_domain_status },
 };
 
 static const struct
@@ -114,7 +164,7 @@ static const struct
   Flag flag;
 } flag_names[] = {
   { "all", F_ALL }, { "json", F_JSON }, { "inactive", F_INACTIVE }, { "config", F_CONFIG },
-  { "live", F_LIVE },
+  { "live", F_LIVE }, { "paused", F_PAUSED }, { "timeout", F_TIMEOUT },
 };
 
 int
@@ -233,6 +283,17 @@ parse_args (VmdevDomainArgs *args, const Command *cmd, int argc, char **argv)
             return vmdev_cli_usage_error (args->cli, args->command,
                                           "option '%s' is given more than once", a);
           seen |= f;
+          if (f == F_TIMEOUT)
+            {
+              const char *v = i + 1 < argc ? argv[++i] : NULL;
+              guint64 n;
+
+              if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 86400, &n, NULL))
+                return vmdev_cli_usage_error (args->cli, args->command,
+                                              "option '--timeout' needs a number of seconds "
+                                              "(0 to 86400)");
+              args->timeout = (int) n;
+            }
           continue;
         }
       if (npos >= cmd->npos)
@@ -251,6 +312,9 @@ parse_args (VmdevDomainArgs *args, const Command *cmd, int argc, char **argv)
   args->inactive = (seen & F_INACTIVE) != 0;
   args->config = (seen & F_CONFIG) != 0;
   args->live = (seen & F_LIVE) != 0;
+  args->paused = (seen & F_PAUSED) != 0;
+  if ((seen & F_TIMEOUT) == 0)
+    args->timeout = -1;
   return -1;
 }
 
@@ -287,6 +351,8 @@ typedef struct
 {
   char *name;
   char *uuid;
+  char *state;
+  gint64 pid;   /* 0: shut off */
 } Row;
 
 static void
@@ -296,9 +362,11 @@ row_free (gpointer p)
 
   g_free (r->name);
   g_free (r->uuid);
+  g_free (r->state);
   g_free (r);
 }
 
+/* Running domains show their QEMU pid as Id (virsh shows a counter). */
 int
 vmdev_cli_domain_list (VmdevDomainArgs *args)
 {
@@ -306,19 +374,28 @@ vmdev_cli_domain_list (VmdevDomainArgs *args)
   g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
   g_autoptr(GError) error = NULL;
-  guint wname = 4;
+  guint wname = 4, wid = 2;
 
   if (root == NULL)
     return VMDEV_EXIT_FAILURE;
   if (!vmdev_domain_def_list (root, &names, &error))
     return vmdev_cli_domain_fail (args, "listing domains", error);
-  /* Every domain is shut off for now: only --all lists them. */
-  for (guint i = 0; args->all && i < names->len; i++)
+  for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
-      g_autoptr(VmdevDomain) def = vmdev_cli_domain_load (root, name, &error);
+      g_autoptr(VmdevDomain) def = NULL;
+      g_autoptr(VmdevDomainStatus) st = vmdev_domain_get_status (root, name, TRUE, &error);
       Row *r;
 
+      if (st == NULL && error != NULL)
+        {
+          g_prefix_error (&error, "reading the status of domain '%s': ", name);
+          vmdev_cli_warn (args->cli, error);
+          g_clear_error (&error);
+        }
+      if (st == NULL && !args->all)
+        continue;
+      def = vmdev_cli_domain_load (root, name, &error);
       if (def == NULL)
         {
           g_prefix_error (&error, "reading domain '%s': ", name);
@@ -329,8 +406,16 @@ vmdev_cli_domain_list (VmdevDomainArgs *args)
       r = g_new0 (Row, 1);
       r->name = g_strdup (name);
       r->uuid = g_strdup (def->uuid);
+      r->state = g_strdup (st != NULL ? st->state : "shut off");
+      r->pid = st != NULL ? st->pid : 0;
       g_ptr_array_add (rows, r);
       wname = MAX (wname, (guint) g_utf8_strlen (name, -1));
+      if (r->pid > 0)
+        {
+          g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, r->pid);
+
+          wid = MAX (wid, strlen (id));
+        }
     }
   if (args->json)
     {
@@ -349,9 +434,12 @@ vmdev_cli_domain_list (VmdevDomainArgs *args)
           vmdev_json_writer_key (w, "uuid");
           vmdev_json_writer_string (w, r->uuid);
           vmdev_json_writer_key (w, "state");
-          vmdev_json_writer_string (w, "shut off");
+          vmdev_json_writer_string (w, r->state);
           vmdev_json_writer_key (w, "pid");
-          vmdev_json_writer_node (w, null);
+          if (r->pid > 0)
+            vmdev_json_writer_uint (w, (guint64) r->pid);
+          else
+            vmdev_json_writer_node (w, null);
           vmdev_json_writer_end_object (w);
         }
       vmdev_json_writer_end_array (w);
@@ -360,19 +448,24 @@ vmdev_cli_domain_list (VmdevDomainArgs *args)
     }
   else
     {
-      guint wstate = rows->len > 0 ? 8 : 5;
-      guint total = 1 + 2 + 3 + wname + 3 + wstate + 2;
+      guint wstate = 5;
+      guint total;
 
-      printf (" %-2s   %s%*s   %s\n", "Id", "Name", (int) (wname - 4), "", "State");
+      for (guint i = 0; i < rows->len; i++)
+        wstate = MAX (wstate, strlen (((Row *) g_ptr_array_index (rows, i))->state));
+      total = 1 + wid + 3 + wname + 3 + wstate + 2;
+      printf (" %-*s   %s%*s   %s\n", (int) wid, "Id", "Name", (int) (wname - 4), "", "State");
       for (guint i = 0; i < total; i++)
         putchar ('-');
       putchar ('\n');
       for (guint i = 0; i < rows->len; i++)
         {
           Row *r = g_ptr_array_index (rows, i);
+          g_autofree char *id = r->pid > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, r->pid)
+                                           : g_strdup ("-");
 
-          printf (" %-2s   %s%*s   %s\n", "-", r->name,
-                  (int) (wname - g_utf8_strlen (r->name, -1)), "", "shut off");
+          printf (" %-*s   %s%*s   %s\n", (int) wid, id, r->name,
+                  (int) (wname - g_utf8_strlen (r->name, -1)), "", r->state);
         }
       putchar ('\n');
     }
@@ -480,5 +573,157 @@ vmdev_cli_domain_to_argv (VmdevDomainArgs *args)
     }
   text = vmdev_qemu_argv_to_text (argv);
   fputs (text, stdout);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_start (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevDomain) def = NULL;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  def = vmdev_cli_domain_load (root, args->pos[0], &error);
+  if (def == NULL || !vmdev_domain_start (root, def, args->paused, 0, &error))
+    return vmdev_cli_domain_fail (args, "starting a domain", error);
+  printf ("Domain '%s' started\n", args->pos[0]);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_destroy (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  if (!vmdev_domain_destroy (root, args->pos[0], &error))
+    return vmdev_cli_domain_fail (args, "destroying a domain", error);
+  printf ("Domain '%s' destroyed\n", args->pos[0]);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_shutdown (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+  const char *name = args->pos[0];
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  if (!vmdev_domain_qmp_simple (root, name, "system_powerdown", &error))
+    return vmdev_cli_domain_fail (args, "shutting down a domain", error);
+  printf ("Domain '%s' is being shutdown\n", name);
+  fflush (stdout);
+  if (args->timeout < 0)
+    return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+  if (!vmdev_domain_wait_stopped (root, name, (guint) args->timeout * 1000))
+    {
+      if (!vmdev_domain_destroy (root, name, &error) &&
+          !g_error_matches (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND))
+        return vmdev_cli_domain_fail (args, "destroying a domain", error);
+      printf ("Domain '%s' did not shut down within %d s: destroyed\n", name, args->timeout);
+    }
+  else
+    printf ("Domain '%s' shut off\n", name);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_suspend (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  if (!vmdev_domain_qmp_simple (root, args->pos[0], "stop", &error))
+    return vmdev_cli_domain_fail (args, "suspending a domain", error);
+  printf ("Domain '%s' suspended\n", args->pos[0]);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_resume (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  if (!vmdev_domain_qmp_simple (root, args->pos[0], "cont", &error))
+    return vmdev_cli_domain_fail (args, "resuming a domain", error);
+  printf ("Domain '%s' resumed\n", args->pos[0]);
+  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_status (VmdevDomainArgs *args)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevDomain) def = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  const char *name = args->pos[0];
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  def = vmdev_cli_domain_load (root, name, &error);
+  if (def == NULL)
+    return vmdev_cli_domain_fail (args, "reading the status of a domain", error);
+  st = vmdev_domain_get_status (root, name, TRUE, &error);
+  if (st == NULL && error != NULL)
+    return vmdev_cli_domain_fail (args, "reading the status of a domain", error);
+  if (args->json)
+    {
+      VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
+      g_autoptr(JsonNode) null = json_node_new (JSON_NODE_NULL);
+      g_autofree char *text = NULL;
+
+      vmdev_json_writer_begin_object (w);
+      vmdev_json_writer_key (w, "name");
+      vmdev_json_writer_string (w, name);
+      vmdev_json_writer_key (w, "uuid");
+      vmdev_json_writer_string (w, def->uuid);
+      vmdev_json_writer_key (w, "state");
+      vmdev_json_writer_string (w, st != NULL ? st->state : "shut off");
+      vmdev_json_writer_key (w, "pid");
+      if (st != NULL)
+        vmdev_json_writer_uint (w, (guint64) st->pid);
+      else
+        vmdev_json_writer_node (w, null);
+      vmdev_json_writer_key (w, "pid_start_time");
+      if (st != NULL)
+        vmdev_json_writer_uint (w, st->pid_start_time);
+      else
+        vmdev_json_writer_node (w, null);
+      vmdev_json_writer_key (w, "started");
+      if (st != NULL)
+        vmdev_json_writer_string (w, st->started);
+      else
+        vmdev_json_writer_node (w, null);
+      vmdev_json_writer_key (w, "qmp");
+      if (st != NULL)
+        vmdev_json_writer_string (w, st->qmp);
+      else
+        vmdev_json_writer_node (w, null);
+      vmdev_json_writer_key (w, "log");
+      if (st != NULL)
+        vmdev_json_writer_string (w, st->log);
+      else
+        vmdev_json_writer_node (w, null);
+      vmdev_json_writer_key (w, "hostdevs");
+      vmdev_json_writer_begin_array (w);
+      vmdev_json_writer_end_array (w);
+      vmdev_json_writer_end_object (w);
+      text = vmdev_json_writer_finish (w, NULL);  /* frees w */
+      printf ("%s\n", text);
+    }
+  else
+    printf ("%s\n", st != NULL ? st->state : "shut off");
   return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
 }

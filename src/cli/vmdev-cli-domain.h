@@ -12,7 +12,8 @@ typedef struct
   VmdevCli *cli;
   const char *command;     /* "domain define": for hints */
   const char *pos[2];      /* positional arguments */
-  gboolean all, json, inactive, config, live;
+  gboolean all, json, inactive, config, live, paused;
+  int timeout;             /* --timeout N; -1 when not given */
 } VmdevDomainArgs;
 
 int vmdev_cli_domain_define (VmdevDomainArgs *args);
@@ -23,6 +24,12 @@ int vmdev_cli_domain_validate (VmdevDomainArgs *args);
 int vmdev_cli_domain_to_argv (VmdevDomainArgs *args);
 int vmdev_cli_domain_attach (VmdevDomainArgs *args);
 int vmdev_cli_domain_detach (VmdevDomainArgs *args);
+int vmdev_cli_domain_start (VmdevDomainArgs *args);
+int vmdev_cli_domain_destroy (VmdevDomainArgs *args);
+int vmdev_cli_domain_shutdown (VmdevDomainArgs *args);
+int vmdev_cli_domain_suspend (VmdevDomainArgs *args);
+int vmdev_cli_domain_resume (VmdevDomainArgs *args);
+int vmdev_cli_domain_status (VmdevDomainArgs *args);
 
 /* Reports "<what>: <error>" and returns 1. */
 int vmdev_cli_domain_fail (VmdevDomainArgs *args, const char *what, const GError *error);

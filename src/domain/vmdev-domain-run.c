@@ -1,0 +1,946 @@
+/* vmdev-domain-run.c: start, stop and state of a running domain; the
+ * per-domain monitor process.  See vmdev-domain-run.h and docs/lifecycle.md. */
+#include "domain/vmdev-domain-run.h"
+
+#include "qemu/vmdev-qemu-command.h"
+#include "qemu/vmdev-qmp.h"
+#include "util/vmdev-dir.h"
+#include "util/vmdev-error.h"
+#include "util/vmdev-fd.h"
+#include "util/vmdev-lock.h"
+#include "util/vmdev-name.h"
+
+#include <json-glib/json-glib.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_DIR "var/log/vmdev"
+/* The fds QEMU finds its listening QMP sockets at (fd=N in its argv). */
+#define QEMU_MONITOR_FD 3
+#define QEMU_COMMAND_FD 4
+
+void
+vmdev_domain_status_free (VmdevDomainStatus *st)
+{
+  if (st == NULL)
+    return;
+  g_free (st->name);
+  g_free (st->uuid);
+  g_free (st->state);
+  g_free (st->started);
+  g_free (st->qmp);
+  g_free (st->log);
+  g_free (st);
+}
+
+guint64
+vmdev_proc_start_time (gint64 pid)
+{
+  g_autofree char *path = NULL, *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *p;
+
+  if (pid <= 0)
+    return 0;
+  path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT "/stat", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  /* comm may hold spaces and parentheses: fields start after the last ')'. */
+  p = strrchr (text, ')');
+  if (p == NULL)
+    return 0;
+  fields = g_strsplit (p + 2, " ", 0);
+  /* fields[0] is field 3 (state); field 22 is fields[19]. */
+  if (g_strv_length (fields) < 20 || fields[0][0] == 'Z' || fields[0][0] == 'X')
+    return 0;
+  return g_ascii_strtoull (fields[19], NULL, 10);
+}
+
+static char *
+run_rel (const char *name)
+{
+  return g_strdup_printf ("%s/%s", VMDEV_QEMU_RUN_DIR, name);
+}
+
+static char *
+log_rel (const char *name)
+{
+  return g_strdup_printf ("%s/%s.log", LOG_DIR, name);
+}
+
+static char *
+now_iso (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* A timestamped lifecycle line on @fd (the domain's log). */
+static void G_GNUC_PRINTF (2, 3)
+log_line (int fd, const char *fmt, ...)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  g_autofree char *msg = NULL, *line = NULL;
+  va_list ap;
+  ssize_t n G_GNUC_UNUSED;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  line = g_strdup_printf ("%s vmdev: %s\n", stamp, msg);
+  n = write (fd, line, strlen (line));
+}
+
+/* Removes the runtime directory of @name (its files, then itself). */
+static void
+remove_run_dir (VmdevRoot *root, const char *name)
+{
+  g_autofree char *rel = run_rel (name);
+  g_autoptr(VmdevDir) dir = vmdev_dir_open (root, rel, NULL);
+  g_autoptr(GPtrArray) names = NULL;
+
+  if (dir == NULL)
+    return;
+  names = vmdev_dir_list (dir, NULL);
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    unlinkat (dir->fd, g_ptr_array_index (names, i), 0);
+  unlinkat (vmdev_root_fd (root), rel, AT_REMOVEDIR);
+}
+
+static gboolean
+status_alive (const VmdevDomainStatus *st)
+{
+  guint64 t = vmdev_proc_start_time (st->pid);
+
+  return t != 0 && t == st->pid_start_time;
+}
+
+static char *
+status_to_json (const VmdevDomainStatus *st)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, VMDEV_DOMAIN_STATUS_VERSION);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, st->name);
+  json_builder_set_member_name (b, "uuid");
+  json_builder_add_string_value (b, st->uuid);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, st->state);
+  json_builder_set_member_name (b, "pid");
+  json_builder_add_int_value (b, st->pid);
+  json_builder_set_member_name (b, "pid_start_time");
+  json_builder_add_int_value (b, (gint64) st->pid_start_time);
+  json_builder_set_member_name (b, "monitor_pid");
+  json_builder_add_int_value (b, st->monitor_pid);
+  json_builder_set_member_name (b, "started");
+  json_builder_add_string_value (b, st->started);
+  json_builder_set_member_name (b, "qmp");
+  json_builder_add_string_value (b, st->qmp);
+  json_builder_set_member_name (b, "log");
+  json_builder_add_string_value (b, st->log);
+  json_builder_set_member_name (b, "hostdevs");
+  json_builder_begin_array (b);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+static gboolean
+status_write (VmdevDir *dir, const VmdevDomainStatus *st, GError **error)
+{
+  g_autofree char *text = status_to_json (st);
+  g_autofree char *data = g_strconcat (text, "\n", NULL);
+
+  return vmdev_dir_write_atomic (dir, VMDEV_DOMAIN_STATUS_FILE, data, strlen (data), 0644,
+                                 error);
+}
+
+/* Reads the recorded status of @name without any check; NULL and no error
+ * when there is none. */
+static VmdevDomainStatus *
+status_read (VmdevRoot *root, const char *name, GError **error)
+{
+  g_autofree char *rel = run_rel (name);
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  JsonObject *o;
+  VmdevDomainStatus *st;
+
+  dir = vmdev_dir_open (root, rel, &local);
+  if (dir == NULL)
+    {
+      if (vmdev_error_is_errno (local, ENOENT))
+        return NULL;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!vmdev_dir_read (dir, VMDEV_DOMAIN_STATUS_FILE, 1024 * 1024, &data, &len, &local))
+    {
+      if (vmdev_error_is_errno (local, ENOENT))
+        return NULL;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, len, &local) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_autofree char *path = vmdev_dir_child_path (dir, VMDEV_DOMAIN_STATUS_FILE);
+
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "reading: %s: %s", path,
+                   local != NULL ? local->message : "not a JSON object");
+      return NULL;
+    }
+  o = json_node_get_object (json_parser_get_root (parser));
+  st = g_new0 (VmdevDomainStatus, 1);
+  st->name = g_strdup (json_object_get_string_member_with_default (o, "name", name));
+  st->uuid = g_strdup (json_object_get_string_member_with_default (o, "uuid", ""));
+  st->state = g_strdup (json_object_get_string_member_with_default (o, "state", "running"));
+  st->pid = json_object_get_int_member_with_default (o, "pid", 0);
+  st->pid_start_time = json_object_get_int_member_with_default (o, "pid_start_time", 0);
+  st->monitor_pid = json_object_get_int_member_with_default (o, "monitor_pid", 0);
+  st->started = g_strdup (json_object_get_string_member_with_default (o, "started", ""));
+  st->qmp = g_strdup (json_object_get_string_member_with_default (o, "qmp", ""));
+  st->log = g_strdup (json_object_get_string_member_with_default (o, "log", ""));
+  return st;
+}
+
+static VmdevQmp *
+qmp_connect (VmdevRoot *root, const char *name, GError **error)
+{
+  g_autofree char *rel = run_rel (name);
+  g_autoptr(VmdevDir) dir = vmdev_dir_open (root, rel, error);
+
+  if (dir == NULL)
+    return NULL;
+  return vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET, VMDEV_DOMAIN_QMP_TIMEOUT_MS,
+                               error);
+}
+
+/* The state QEMU reports ("running" or "paused"), or NULL. */
+static char *
+query_state (VmdevRoot *root, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevQmp) qmp = qmp_connect (root, name, &error);
+  g_autoptr(JsonNode) ret = NULL;
+  JsonObject *o;
+
+  if (qmp == NULL)
+    {
+      g_debug ("domain '%s': query-status: %s", name, error->message);
+      return NULL;
+    }
+  ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
+  if (ret == NULL || !JSON_NODE_HOLDS_OBJECT (ret))
+    {
+      g_debug ("domain '%s': query-status: %s", name, error ? error->message : "not an object");
+      return NULL;
+    }
+  o = json_node_get_object (ret);
+  return g_strdup (json_object_get_boolean_member_with_default (o, "running", FALSE)
+                   ? "running" : "paused");
+}
+
+VmdevDomainStatus *
+vmdev_domain_get_status (VmdevRoot *root, const char *name, gboolean query, GError **error)
+{
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!vmdev_name_check ("domain name", name, error))
+    return NULL;
+  st = status_read (root, name, &local);
+  if (st == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!status_alive (st))
+    {
+      /* Reconcile: a stale status of a dead domain is cleaned up. */
+      g_autoptr(VmdevLock) lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL,
+                                                   VMDEV_LOCK_TIMEOUT_MS, error);
+      g_autoptr(VmdevDomainStatus) again = NULL;
+
+      if (lock == NULL)
+        return NULL;
+      again = status_read (root, name, NULL);
+      if (again != NULL && status_alive (again))
+        return g_steal_pointer (&again);
+      g_debug ("domain '%s': QEMU pid %" G_GINT64_FORMAT " is gone: cleaning up", name, st->pid);
+      if (!(again == NULL && vmdev_proc_start_time (st->monitor_pid) != 0))
+        remove_run_dir (root, name);
+      return NULL;
+    }
+  if (query)
+    {
+      char *state = query_state (root, name);
+
+      if (state != NULL)
+        {
+          g_free (st->state);
+          st->state = state;
+        }
+    }
+  return g_steal_pointer (&st);
+}
+
+/* ---- the monitor process ------------------------------------------------ */
+
+typedef struct
+{
+  VmdevRoot *root;
+  const char *name;
+  const char *uuid;
+  VmdevDir *dir;        /* the runtime directory */
+  int log_fd;
+  int mon_sock, cmd_sock;
+  char **argv;
+  gboolean paused;
+  int ready_fd;
+} Monitor;
+
+static void
+ready_send (int fd, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+ready_send (int fd, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+  ssize_t n G_GNUC_UNUSED;
+
+  if (fd < 0)
+    return;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  n = write (fd, msg, strlen (msg));
+}
+
+static void
+log_exit (int fd, pid_t pid, int wstatus)
+{
+  if (WIFEXITED (wstatus))
+    log_line (fd, "QEMU (pid %d) exited with status %d", (int) pid, WEXITSTATUS (wstatus));
+  else if (WIFSIGNALED (wstatus))
+    log_line (fd, "QEMU (pid %d) was killed by signal %d (%s)", (int) pid, WTERMSIG (wstatus),
+              strsignal (WTERMSIG (wstatus)));
+}
+
+static void G_GNUC_NORETURN
+qemu_exec (Monitor *m, pid_t monitor)
+{
+  int mon, cmd, null;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != monitor)
+    _exit (127);
+  signal (SIGPIPE, SIG_DFL);
+  /* Move the sockets out of the way of 3 and 4 first. */
+  mon = fcntl (m->mon_sock, F_DUPFD_CLOEXEC, 10);
+  cmd = fcntl (m->cmd_sock, F_DUPFD_CLOEXEC, 10);
+  if (mon < 0 || cmd < 0 || dup2 (mon, QEMU_MONITOR_FD) < 0 || dup2 (cmd, QEMU_COMMAND_FD) < 0)
+    {
+      log_line (2, "cannot pass the QMP sockets to QEMU: %s", g_strerror (errno));
+      _exit (127);
+    }
+  null = open ("/dev/null", O_RDONLY);
+  if (null >= 0)
+    dup2 (null, 0);
+  execv (m->argv[0], m->argv);
+  log_line (2, "cannot execute %s: %s", m->argv[0], g_strerror (errno));
+  _exit (127);
+}
+
+static void G_GNUC_NORETURN
+monitor_main (Monitor *m)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevQmp) qmp = NULL;
+  g_autofree char *argv_text = NULL;
+  VmdevDomainStatus st = { 0 };
+  pid_t qemu, self = getpid ();
+  int wstatus = 0, null, qfd;
+  gboolean reaped = FALSE;
+
+  null = open ("/dev/null", O_RDONLY);
+  if (null >= 0)
+    dup2 (null, 0);
+  dup2 (m->log_fd, 1);
+  dup2 (m->log_fd, 2);
+  signal (SIGPIPE, SIG_IGN);
+  argv_text = g_strjoinv (" ", m->argv);
+  log_line (2, "starting domain '%s' (monitor pid %d): %s", m->name, (int) self, argv_text);
+
+  qemu = fork ();
+  if (qemu < 0)
+    {
+      ready_send (m->ready_fd, "err cannot fork QEMU: %s\n", g_strerror (errno));
+      remove_run_dir (m->root, m->name);
+      _exit (1);
+    }
+  if (qemu == 0)
+    qemu_exec (m, self);
+  close (m->mon_sock);
+  close (m->cmd_sock);
+  if (chdir ("/") < 0)
+    log_line (2, "warning: chdir /: %s", g_strerror (errno));
+  ready_send (m->ready_fd, "pid %d %d\n", (int) self, (int) qemu);
+
+  /* The socket listens already: connecting cannot fail with ENOENT or
+   * ECONNREFUSED; the greeting comes once QEMU is ready, and an early exit
+   * of QEMU closes the connection. */
+  qmp = vmdev_qmp_connect_at (m->dir, VMDEV_QEMU_MONITOR_SOCKET,
+                              VMDEV_DOMAIN_START_TIMEOUT_MS, &error);
+  if (qmp != NULL && !m->paused)
+    {
+      g_autoptr(JsonNode) ret = vmdev_qmp_execute (qmp, "cont", NULL, &error);
+
+      if (ret == NULL)
+        g_clear_pointer (&qmp, vmdev_qmp_free);
+    }
+  if (qmp != NULL)
+    {
+      st.name = (char *) m->name;
+      st.uuid = (char *) m->uuid;
+      st.state = (char *) (m->paused ? "paused" : "running");
+      st.pid = qemu;
+      st.pid_start_time = vmdev_proc_start_time (qemu);
+      st.monitor_pid = self;
+      st.started = now_iso ();
+      st.qmp = vmdev_dir_child_path (m->dir, VMDEV_QEMU_COMMAND_SOCKET);
+      {
+        g_autofree char *lrel = log_rel (m->name);
+
+        st.log = vmdev_root_display (m->root, lrel);
+      }
+      if (st.pid_start_time == 0 || !status_write (m->dir, &st, &error))
+        {
+          if (error == NULL)
+            g_set_error (&error, VMDEV_ERROR, VMDEV_ERROR_FAILED, "QEMU exited");
+          g_clear_pointer (&qmp, vmdev_qmp_free);
+        }
+      g_free (st.started);
+      g_free (st.qmp);
+      g_free (st.log);
+    }
+  if (qmp == NULL)
+    {
+      /* QEMU did not come up: kill it, reap it, clean up; the start command
+       * (which holds the lock) reports the error with the log. */
+      kill (qemu, SIGKILL);
+      waitpid (qemu, &wstatus, 0);
+      log_line (2, "domain '%s' failed to start: %s", m->name, error->message);
+      log_exit (2, qemu, wstatus);
+      remove_run_dir (m->root, m->name);
+      if (WIFEXITED (wstatus))
+        ready_send (m->ready_fd, "err QEMU exited with status %d\n", WEXITSTATUS (wstatus));
+      else
+        ready_send (m->ready_fd, "err %s\n", error->message);
+      _exit (1);
+    }
+  log_line (2, "domain '%s' started (QEMU pid %d, %s)", m->name, (int) qemu,
+            m->paused ? "paused" : "running");
+  ready_send (m->ready_fd, "ok\n");
+  close (m->ready_fd);
+
+  /* Watch: drain the events of the monitor socket, reap QEMU. */
+  qfd = vmdev_qmp_get_fd (qmp);
+  while (!reaped)
+    {
+      struct pollfd p = { .fd = qfd, .events = POLLIN };
+      pid_t r;
+
+      if (poll (&p, qfd >= 0 ? 1 : 0, 250) > 0 && qfd >= 0)
+        {
+          VmdevQmpEvent *ev;
+
+          if (!vmdev_qmp_poll_events (qmp, NULL))
+            qfd = -1;
+          while ((ev = vmdev_qmp_pop_event (qmp)) != NULL)
+            {
+              log_line (2, "QMP event %s", ev->name);
+              vmdev_qmp_event_free (ev);
+            }
+        }
+      r = waitpid (qemu, &wstatus, WNOHANG);
+      if (r == qemu || (r < 0 && errno == ECHILD))
+        reaped = TRUE;
+    }
+  log_exit (2, qemu, wstatus);
+  {
+    g_autoptr(GError) lerr = NULL;
+    g_autoptr(VmdevLock) lock = vmdev_lock_take (m->root, VMDEV_LOCK_GLOBAL,
+                                                 VMDEV_LOCK_TIMEOUT_MS, &lerr);
+    g_autoptr(VmdevDomainStatus) cur = status_read (m->root, m->name, NULL);
+
+    if (lock == NULL)
+      log_line (2, "warning: %s", lerr->message);
+    /* Only our own status: a new start may already own the directory. */
+    if (cur == NULL || cur->pid == qemu)
+      remove_run_dir (m->root, m->name);
+  }
+  log_line (2, "domain '%s' stopped", m->name);
+  _exit (0);
+}
+
+static int
+cmp_int (gconstpointer a, gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Closes every fd >= 3 but those in @keep. */
+static void
+close_other_fds (int *keep, guint n)
+{
+  unsigned int from = 3;
+
+  qsort (keep, n, sizeof *keep, cmp_int);
+  for (guint i = 0; i < n; i++)
+    {
+      if (keep[i] < (int) from)
+        continue;
+      if ((unsigned int) keep[i] > from)
+        close_range (from, keep[i] - 1, 0);
+      from = keep[i] + 1;
+    }
+  close_range (from, ~0U, 0);
+}
+
+/* ---- start ----------------------------------------------------------------- */
+
+static int
+listen_at (VmdevDir *dir, const char *name, GError **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  g_auto(VmdevFd) fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_autofree char *path = vmdev_dir_child_path (dir, name);
+
+  if (fd < 0)
+    return vmdev_error_from_errno (error, errno, "creating a socket", path), -1;
+  g_snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir->fd, name);
+  unlinkat (dir->fd, name, 0);
+  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return vmdev_error_from_errno (error, errno, "binding", path), -1;
+  if (listen (fd, 8) < 0)
+    return vmdev_error_from_errno (error, errno, "listening", path), -1;
+  return vmdev_fd_steal (&fd);
+}
+
+/* The last @n lines of the log at @fd, each prefixed for the error message. */
+static char *
+log_tail (VmdevRoot *root, const char *name, guint n)
+{
+  g_autofree char *rel = log_rel (name);
+  g_auto(VmdevFd) fd = openat (vmdev_root_fd (root), rel, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  char buf[8192];
+  char *start;
+  off_t size;
+  ssize_t len;
+  guint count, first;
+
+  if (fd < 0)
+    return g_strdup ("");
+  size = lseek (fd, 0, SEEK_END);
+  if (size < 0)
+    return g_strdup ("");
+  len = pread (fd, buf, sizeof buf - 1, size > (off_t) sizeof buf - 1 ? size - (off_t) sizeof buf + 1 : 0);
+  if (len <= 0)
+    return g_strdup ("");
+  buf[len] = '\0';
+  g_strchomp (buf);
+  /* Only what this start logged, without the (long) command line. */
+  start = g_strrstr (buf, " vmdev: starting domain '");
+  if (start != NULL && (start = strchr (start, '\n')) != NULL)
+    {
+      start++;
+      size = 0;
+    }
+  else
+    start = buf;
+  lines = g_strsplit (start, "\n", -1);
+  count = g_strv_length (lines);
+  first = count > n ? count - n : 0;
+  if (first == 0 && count > 1 && size > (off_t) sizeof buf - 1)
+    first = 1;  /* a partial first line */
+  for (guint i = first; i < count; i++)
+    g_string_append_printf (out, "\n  %s", lines[i]);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Reads a line from @fd into @acc until @deadline (monotonic us); returns the
+ * line (without newline), or NULL on EOF or timeout (*@timed_out). */
+static char *
+ready_read (int fd, GString *acc, gint64 deadline, gboolean *timed_out)
+{
+  for (;;)
+    {
+      char *nl = memchr (acc->str, '\n', acc->len);
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      gint64 left;
+      char buf[512];
+      ssize_t n;
+      int r;
+
+      if (nl != NULL)
+        {
+          char *line = g_strndup (acc->str, nl - acc->str);
+
+          g_string_erase (acc, 0, nl - acc->str + 1);
+          return line;
+        }
+      left = (deadline - g_get_monotonic_time ()) / 1000;
+      if (left <= 0)
+        {
+          *timed_out = TRUE;
+          return NULL;
+        }
+      r = poll (&p, 1, (int) MIN (left, 1000));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        continue;
+      n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return NULL;
+      g_string_append_len (acc, buf, n);
+    }
+}
+
+static gboolean
+wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      guint64 t = vmdev_proc_start_time (pid);
+
+      if (t == 0 || (start_time != 0 && t != start_time))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+}
+
+gboolean
+vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, guint timeout_ms,
+                    GError **error)
+{
+  g_autoptr(VmdevLock) lock = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(GString) acc = g_string_new (NULL);
+  g_autofree char *rel = run_rel (def->name);
+  g_autofree char *lrel = log_rel (def->name);
+  g_autofree char *shown = NULL, *run_dir = NULL, *line = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_auto(VmdevFd) mon = -1, cmd = -1, log_fd = -1, rfd = -1, wfd = -1;
+  VmdevQemuArgvOptions opts;
+  gint64 monitor_pid = 0, qemu_pid = 0, deadline;
+  gboolean timed_out = FALSE;
+  int pipefd[2], wstatus;
+  pid_t child;
+
+  if (timeout_ms == 0)
+    timeout_ms = VMDEV_DOMAIN_START_TIMEOUT_MS;
+  if (!vmdev_name_check ("domain name", def->name, error))
+    return FALSE;
+  st = vmdev_domain_get_status (root, def->name, FALSE, error);
+  if (st != NULL)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
+                   def->name);
+      return FALSE;
+    }
+  if (error != NULL && *error != NULL)
+    return FALSE;
+  /* Held until QEMU runs: two starts of one domain cannot race. */
+  lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
+  if (lock == NULL)
+    return FALSE;
+  st = status_read (root, def->name, NULL);
+  if (st != NULL && status_alive (st))
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
+                   def->name);
+      return FALSE;
+    }
+  remove_run_dir (root, def->name);
+  if (!vmdev_root_mkdir_p (root, rel, 0700, error) ||
+      !vmdev_root_mkdir_p (root, LOG_DIR, 0755, error))
+    return FALSE;
+  dir = vmdev_dir_open (root, rel, error);
+  if (dir == NULL)
+    return FALSE;
+  log_fd = openat (vmdev_root_fd (root), lrel, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0)
+    {
+      g_autofree char *lshown = vmdev_root_display (root, lrel);
+
+      remove_run_dir (root, def->name);
+      return vmdev_error_from_errno (error, errno, "opening", lshown);
+    }
+  if ((mon = listen_at (dir, VMDEV_QEMU_MONITOR_SOCKET, error)) < 0 ||
+      (cmd = listen_at (dir, VMDEV_QEMU_COMMAND_SOCKET, error)) < 0)
+    {
+      remove_run_dir (root, def->name);
+      return FALSE;
+    }
+  shown = vmdev_root_display (root, rel);
+  run_dir = g_canonicalize_filename (shown, NULL);
+  vmdev_qemu_argv_options_init (&opts);
+  opts.run_dir = run_dir;
+  opts.monitor_fd = QEMU_MONITOR_FD;
+  opts.command_fd = QEMU_COMMAND_FD;
+  argv = vmdev_qemu_build_argv (def, &opts, error);
+  if (argv == NULL)
+    {
+      remove_run_dir (root, def->name);
+      return FALSE;
+    }
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    {
+      remove_run_dir (root, def->name);
+      return vmdev_error_from_errno (error, errno, "creating a pipe", "monitor");
+    }
+  rfd = pipefd[0];
+  wfd = pipefd[1];
+  fflush (stdout);
+  fflush (stderr);
+  child = fork ();
+  if (child < 0)
+    {
+      remove_run_dir (root, def->name);
+      return vmdev_error_from_errno (error, errno, "forking", "monitor");
+    }
+  if (child == 0)
+    {
+      Monitor m = {
+        .root = root, .name = def->name, .uuid = def->uuid, .dir = dir, .log_fd = log_fd,
+        .mon_sock = mon, .cmd_sock = cmd, .argv = argv, .paused = paused, .ready_fd = wfd,
+      };
+      pid_t grandchild;
+
+      int keep[] = { vmdev_root_fd (root), dir->fd, log_fd, mon, cmd, wfd };
+
+      /* Only these survive: an inherited lock fd would hold the lock for the
+       * life of the monitor. */
+      close_other_fds (keep, G_N_ELEMENTS (keep));
+      setsid ();
+      grandchild = fork ();
+      if (grandchild < 0)
+        {
+          ready_send (wfd, "err cannot fork the monitor: %s\n", g_strerror (errno));
+          _exit (1);
+        }
+      if (grandchild > 0)
+        _exit (0);
+      monitor_main (&m);
+    }
+  /* Only QEMU may hold the listening sockets: then its early exit resets the
+   * monitor's pending connection at once. */
+  vmdev_fd_close (wfd);
+  wfd = -1;
+  vmdev_fd_close (mon);
+  mon = -1;
+  vmdev_fd_close (cmd);
+  cmd = -1;
+  while (waitpid (child, &wstatus, 0) < 0 && errno == EINTR)
+    ;
+
+  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  while ((line = ready_read (rfd, acc, deadline, &timed_out)) != NULL)
+    {
+      if (g_str_has_prefix (line, "pid "))
+        sscanf (line + 4, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, &monitor_pid, &qemu_pid);
+      else if (strcmp (line, "ok") == 0)
+        return TRUE;
+      else if (g_str_has_prefix (line, "err "))
+        {
+          g_autofree char *tail = NULL;
+
+          /* The monitor has logged and cleaned up before saying so. */
+          wait_pid_gone (monitor_pid, 0, 5000);
+          tail = log_tail (root, def->name, 8);
+          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
+                       "domain '%s': %s; the log says:%s", def->name, line + 4, tail);
+          return FALSE;
+        }
+      g_clear_pointer (&line, g_free);
+    }
+  /* Timed out, or the monitor died without a word: kill what was started. */
+  if (monitor_pid > 0)
+    kill ((pid_t) monitor_pid, SIGKILL);
+  if (qemu_pid > 0)
+    kill ((pid_t) qemu_pid, SIGKILL);
+  wait_pid_gone (qemu_pid, 0, 5000);
+  remove_run_dir (root, def->name);
+  if (timed_out)
+    g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
+                 "domain '%s': QEMU did not start within %u s; killed it", def->name,
+                 timeout_ms / 1000);
+  else
+    g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
+                 "domain '%s': the monitor process exited before QEMU ran", def->name);
+  return FALSE;
+}
+
+/* ---- stop, QMP ------------------------------------------------------------ */
+
+static gboolean
+wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_ms)
+{
+  g_autofree char *rel = run_rel (st->name);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  struct stat sb;
+
+  for (;;)
+    {
+      if (fstatat (vmdev_root_fd (root), rel, &sb, 0) < 0)
+        return TRUE;
+      if (vmdev_proc_start_time (st->monitor_pid) == 0)
+        return FALSE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+}
+
+gboolean
+vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error)
+{
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevDomainStatus) after = NULL;
+  g_autoptr(GError) local = NULL;
+
+  st = vmdev_domain_get_status (root, name, FALSE, &local);
+  if (st == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND, "domain '%s' is not running",
+                     name);
+      return FALSE;
+    }
+  kill ((pid_t) st->pid, SIGTERM);
+  if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
+    {
+      if (status_alive (st))
+        kill ((pid_t) st->pid, SIGKILL);
+      if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
+        {
+          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
+                       "domain '%s': QEMU (pid %" G_GINT64_FORMAT ") survived SIGKILL for %d s",
+                       name, st->pid, VMDEV_DOMAIN_STOP_TIMEOUT_MS / 1000);
+          return FALSE;
+        }
+    }
+  /* The monitor cleans up; if it is gone too, reconcile does. */
+  wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
+  after = vmdev_domain_get_status (root, name, FALSE, error);
+  if (after != NULL)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
+                   "domain '%s' was started again meanwhile", name);
+      return FALSE;
+    }
+  return error == NULL || *error == NULL;
+}
+
+gboolean
+vmdev_domain_qmp_simple (VmdevRoot *root, const char *name, const char *command,
+                         GError **error)
+{
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevQmp) qmp = NULL;
+  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(GError) local = NULL;
+
+  st = vmdev_domain_get_status (root, name, FALSE, &local);
+  if (st == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND, "domain '%s' is not running",
+                     name);
+      return FALSE;
+    }
+  qmp = qmp_connect (root, name, error);
+  if (qmp == NULL)
+    return FALSE;
+  ret = vmdev_qmp_execute (qmp, command, NULL, error);
+  if (ret == NULL)
+    return FALSE;
+  if (strcmp (command, "stop") == 0 || strcmp (command, "cont") == 0)
+    {
+      g_autofree char *rel = run_rel (name);
+      g_autoptr(VmdevLock) lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL,
+                                                   VMDEV_LOCK_TIMEOUT_MS, error);
+      g_autoptr(VmdevDir) dir = NULL;
+      g_autoptr(VmdevDomainStatus) cur = NULL;
+
+      if (lock == NULL)
+        return FALSE;
+      cur = status_read (root, name, NULL);
+      dir = vmdev_dir_open (root, rel, NULL);
+      if (cur != NULL && dir != NULL && cur->pid == st->pid)
+        {
+          g_free (cur->state);
+          cur->state = g_strdup (strcmp (command, "stop") == 0 ? "paused" : "running");
+          return status_write (dir, cur, error);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+vmdev_domain_wait_stopped (VmdevRoot *root, const char *name, guint timeout_ms)
+{
+  g_autoptr(VmdevDomainStatus) st = vmdev_domain_get_status (root, name, FALSE, NULL);
+
+  if (st == NULL)
+    return TRUE;
+  if (!wait_pid_gone (st->pid, st->pid_start_time, timeout_ms))
+    return FALSE;
+  wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
+  g_clear_pointer (&st, vmdev_domain_status_free);
+  st = vmdev_domain_get_status (root, name, FALSE, NULL);
+  return st == NULL;
+}

@@ -1,0 +1,70 @@
+/* vmdev-domain-run.h: the lifecycle of a running domain.
+ *
+ * A running domain is a QEMU process under a small per-domain monitor process
+ * (its parent; QEMU has PR_SET_PDEATHSIG = SIGKILL, so it dies with it).  The
+ * monitor reaps QEMU and, when it exits for any reason, removes the runtime
+ * directory run/vmdev/d/<name>/ (QMP sockets mon.sock and qmp.sock, and
+ * status.json).  A domain is alive while the pid recorded in status.json lives
+ * with the recorded start time (/proc/<pid>/stat field 22); QMP is not
+ * liveness.  See docs/lifecycle.md. */
+#pragma once
+
+#include <glib.h>
+
+#include "conf/vmdev-domain.h"
+#include "util/vmdev-root.h"
+
+#define VMDEV_DOMAIN_STATUS_FILE "status.json"
+#define VMDEV_DOMAIN_STATUS_VERSION 1
+/* How long `start` waits for QEMU to run and the status to be written. */
+#define VMDEV_DOMAIN_START_TIMEOUT_MS 30000
+/* How long `destroy` waits after SIGTERM, then after SIGKILL, then for the monitor. */
+#define VMDEV_DOMAIN_STOP_TIMEOUT_MS 10000
+/* The bound of a QMP command sent by vmdev (query-status, stop, cont, ...). */
+#define VMDEV_DOMAIN_QMP_TIMEOUT_MS 5000
+
+typedef struct
+{
+  char *name;
+  char *uuid;
+  char *state;           /* "running" | "paused" */
+  gint64 pid;            /* QEMU */
+  guint64 pid_start_time;
+  gint64 monitor_pid;
+  char *started;         /* ISO-8601 UTC */
+  char *qmp;             /* display path of qmp.sock */
+  char *log;             /* display path of the log */
+} VmdevDomainStatus;
+
+void vmdev_domain_status_free (VmdevDomainStatus *st);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmdevDomainStatus, vmdev_domain_status_free)
+
+/* The start time (clock ticks since boot, /proc/<pid>/stat field 22) of @pid;
+ * 0 when it does not exist (or is a zombie). */
+guint64 vmdev_proc_start_time (gint64 pid);
+
+/* The status of @name: NULL (and no error) when it is not running.  A stale
+ * status (its QEMU is gone) is cleaned up (the runtime directory removed).
+ * With @query, the state is asked of QEMU (query-status, bounded); when QMP
+ * does not answer, the recorded state stands. */
+VmdevDomainStatus *vmdev_domain_get_status (VmdevRoot *root, const char *name,
+                                            gboolean query, GError **error);
+
+/* Starts @def: returns when QEMU runs (or is paused, with @paused) and
+ * status.json exists, within @timeout_ms (0: the default).  Refuses a
+ * running domain (VMDEV_ERROR_EXISTS).  Errors of QEMU come with the last
+ * lines of its log. */
+gboolean vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused,
+                             guint timeout_ms, GError **error);
+
+/* SIGTERM, then SIGKILL after a bound; returns when the monitor has cleaned
+ * up (bounded).  VMDEV_ERROR_NOT_FOUND when the domain is not running. */
+gboolean vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error);
+
+/* Runs the QMP command @command (no arguments) on the running domain @name
+ * over qmp.sock, bounded; "stop"/"cont" update the recorded state. */
+gboolean vmdev_domain_qmp_simple (VmdevRoot *root, const char *name, const char *command,
+                                  GError **error);
+
+/* Waits up to @timeout_ms for the domain to stop running; FALSE on timeout. */
+gboolean vmdev_domain_wait_stopped (VmdevRoot *root, const char *name, guint timeout_ms);

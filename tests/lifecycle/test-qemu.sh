@@ -1,0 +1,158 @@
+#!/bin/bash
+# The lifecycle with real QEMU (TCG, no disk, 64 MiB): start, list, status,
+# suspend/resume, shutdown --timeout falling back to destroy, destroy, QEMU
+# killed, monitor killed, and nothing left behind.
+. "$(dirname "$0")/lib.sh"
+
+qemu=/usr/bin/qemu-system-x86_64
+[ -x "$qemu" ] || skip_all "$qemu is missing"
+command -v jq >/dev/null || skip_all "jq is missing"
+
+cat > "$tmp_root/vm1.xml" <<XML
+<domain type='qemu'>
+  <name>vm1</name>
+  <uuid>6b3c1d4e-0c0f-4a1e-9d55-0a8a4f6c2b11</uuid>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>$qemu</emulator>
+    <video><model type='none'/></video>
+  </devices>
+</domain>
+XML
+run domain define "$tmp_root/vm1.xml"
+is "$rc|$err" "0|" "define"
+
+run domain status vm1 --json
+is "$(json_get "$out" state)|$(json_get "$out" pid)" "shut off|null" "status of a defined domain"
+
+# --- start (paused), status
+run domain start vm1 --paused
+is "$rc|$out|$err" "0|Domain 'vm1' started|" "start --paused"
+run domain status vm1 --json
+st=$out
+pid=$(json_get "$st" pid)
+is "$(json_get "$st" state)" "paused" "status: paused"
+is "$(json_get "$st" name)|$(json_get "$st" uuid)" "vm1|6b3c1d4e-0c0f-4a1e-9d55-0a8a4f6c2b11" \
+  "status: name and uuid"
+stime=$(sed 's/^[0-9]* (.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)
+is "$(json_get "$st" pid_start_time)" "$stime" "status: pid_start_time is field 22 of /proc/PID/stat"
+like "$(readlink "/proc/$pid/exe")" "qemu-system-x86_64" "status: pid is QEMU"
+like "$(json_get "$st" started)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' \
+  "status: started is ISO-8601 UTC"
+is "$(json_get "$st" qmp)|$(json_get "$st" log)" \
+  "$root/run/vmdev/d/vm1/qmp.sock|$root/var/log/vmdev/vm1.log" "status: qmp and log paths"
+is "$(printf '%s' "$st" | jq -c .hostdevs)" "[]" "status: hostdevs"
+is "$(jq -r .version "$root/run/vmdev/d/vm1/status.json")" "1" "status.json has a version"
+[ -S "$root/run/vmdev/d/vm1/qmp.sock" ] && [ -S "$root/run/vmdev/d/vm1/mon.sock" ]
+ok $? "the QMP sockets exist"
+
+run domain start vm1
+like "$rc|$err" "^1\|vmdev: starting a domain: domain 'vm1' is already running" "second start refused"
+
+run domain resume vm1
+is "$rc|$out" "0|Domain 'vm1' resumed" "resume"
+run domain status vm1
+is "$out" "running" "state running after resume"
+run domain list
+w=${#pid}; [ "$w" -lt 2 ] && w=2
+dashes=$(printf '%*s' $((1 + w + 3 + 4 + 3 + 7 + 2)) '' | tr ' ' -)
+is "$out" "$(printf ' %-*s   Name   State\n%s\n %-*s   vm1    running' "$w" Id "$dashes" "$w" "$pid")" \
+  "list: Id is the QEMU pid"
+run domain suspend vm1
+is "$rc|$out" "0|Domain 'vm1' suspended" "suspend"
+run domain list --json
+is "$out" "[{\"name\":\"vm1\",\"uuid\":\"6b3c1d4e-0c0f-4a1e-9d55-0a8a4f6c2b11\",\"state\":\"paused\",\"pid\":$pid}]" \
+  "list --json: paused"
+run domain resume vm1
+
+# --- shutdown: a guest without an OS ignores ACPI, so --timeout destroys it
+run domain shutdown vm1 --timeout 1
+is "$rc|$out" "0|Domain 'vm1' is being shutdown
+Domain 'vm1' did not shut down within 1 s: destroyed" "shutdown --timeout falls back to destroy"
+dead "$pid"
+ok $? "QEMU is gone after shutdown --timeout"
+[ ! -e "$root/run/vmdev/d/vm1" ]
+ok $? "runtime dir removed"
+run domain list --all
+like "$out" " -    vm1    shut off" "list --all: shut off"
+run domain list
+is "$out" " Id   Name   State
+--------------------" "list: no running domain"
+
+# --- destroy
+run domain start vm1
+is "$rc|$out" "0|Domain 'vm1' started" "start"
+pid=$(json_get "$(status_json vm1)" pid)
+mpid=$(jq -r .monitor_pid "$root/run/vmdev/d/vm1/status.json")
+run domain shutdown vm1
+is "$rc|$out" "0|Domain 'vm1' is being shutdown" "shutdown without --timeout returns"
+run domain destroy vm1
+is "$rc|$out|$err" "0|Domain 'vm1' destroyed|" "destroy"
+dead "$pid" && [ ! -e "$root/run/vmdev/d/vm1" ]
+ok $? "QEMU gone, runtime dir removed when destroy returns"
+wait_until 30 dead "$mpid"
+ok $? "the monitor exits"
+like "$(cat "$root/var/log/vmdev/vm1.log")" "QEMU \(pid $pid\) exited with status 0" \
+  "the log records QEMU's exit"
+run domain destroy vm1
+is "$rc|$err" "1|vmdev: destroying a domain: domain 'vm1' is not running" "destroy of a shut off domain"
+
+# --- QEMU killed: the next list shows it shut off
+run domain start vm1
+pid=$(json_get "$(status_json vm1)" pid)
+mpid=$(jq -r .monitor_pid "$root/run/vmdev/d/vm1/status.json")
+kill -9 "$pid"
+wait_until 30 dead "$pid"
+ok $? "QEMU killed"
+run domain list --all
+like "$out" " -    vm1    shut off" "after kill -9 of QEMU: shut off"
+wait_until 30 test ! -e "$root/run/vmdev/d/vm1"
+ok $? "runtime dir gone"
+wait_until 30 dead "$mpid"
+ok $? "the monitor exits"
+like "$(cat "$root/var/log/vmdev/vm1.log")" "QEMU \(pid $pid\) was killed by signal 9" \
+  "the log records the kill"
+
+# --- monitor killed: QEMU dies with it (PR_SET_PDEATHSIG); reconcile cleans up
+run domain start vm1
+pid=$(json_get "$(status_json vm1)" pid)
+mpid=$(jq -r .monitor_pid "$root/run/vmdev/d/vm1/status.json")
+kill -9 "$mpid"
+wait_until 30 dead "$pid"
+ok $? "QEMU dies with its monitor"
+run domain list --all
+like "$out" " -    vm1    shut off" "after kill -9 of the monitor: shut off"
+[ ! -e "$root/run/vmdev/d/vm1" ]
+ok $? "the next command removed the stale runtime dir"
+
+# --- QEMU refuses to start: the error carries the log
+sed -e "s|<vcpu>1</vcpu>|<vcpu>4000</vcpu>|" -e 's|vm1|vm2|' \
+  -e 's|6b3c1d4e|7b3c1d4e|' "$tmp_root/vm1.xml" > "$tmp_root/vm2.xml"
+run domain define "$tmp_root/vm2.xml"
+run domain start vm2
+like "$rc|$err" "^1\|vmdev: starting a domain: domain 'vm2': .*the log says:" \
+  "a QEMU that exits at once: error with the log's last lines"
+[ ! -e "$root/run/vmdev/d/vm2" ]
+ok $? "failed start leaves no runtime dir"
+
+# --- a root longer than sun_path: the sockets are reached through the dir fd
+long="$tmp_root/$(printf 'd%.0s' $(seq 1 120))/root"
+mkdir -p "$long"
+VMDEV_ROOT=$long run domain define "$tmp_root/vm1.xml"
+VMDEV_ROOT=$long run domain start vm1
+is "$rc|$out|$err" "0|Domain 'vm1' started|" "start under a root of ${#long} bytes"
+VMDEV_ROOT=$long run domain status vm1
+is "$out" "running" "query-status under the long root"
+VMDEV_ROOT=$long run domain destroy vm1
+is "$rc|$out" "0|Domain 'vm1' destroyed" "destroy under the long root"
+[ -s "$long/var/log/vmdev/vm1.log" ] && [ ! -e "$long/run/vmdev/d/vm1" ]
+ok $? "the long root got the log, and its runtime dir is gone"
+
+# --- nothing left behind
+left=$(ls -A "$root/run/vmdev/d" 2>/dev/null)
+is "$left" "" "no runtime dirs left"
+left=$(pgrep -f -- "-name guest=vm[12]," | while read -r p; do alive "$p" && grep -lq "$root" "/proc/$p/cmdline" 2>/dev/null && echo "$p"; done)
+is "$left" "" "no QEMU left"
+finish
