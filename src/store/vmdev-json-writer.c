@@ -1,5 +1,7 @@
 #include "store/vmdev-json-writer.h"
 
+#include "util/vmdev-json-string.h"
+
 #include <string.h>
 
 /* One open container: whether a value was written in it yet. */
@@ -116,36 +118,12 @@ vmdev_json_writer_end_array (VmdevJsonWriter *w)
   end (w, FALSE);
 }
 
-static void
-append_escaped (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    {
-      switch (*p)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (char) *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
 
 void
 vmdev_json_writer_key (VmdevJsonWriter *w, const char *key)
 {
   before_item (w);
-  append_escaped (w->out, key);
+  vmdev_json_string_append (w->out, key, VMDEV_JSON_STRING_DEFAULT);
   g_string_append (w->out, w->pretty ? ": " : ":");
   w->after_key = TRUE;
 }
@@ -154,7 +132,7 @@ void
 vmdev_json_writer_string (VmdevJsonWriter *w, const char *value)
 {
   before_item (w);
-  append_escaped (w->out, value);
+  vmdev_json_string_append (w->out, value, VMDEV_JSON_STRING_DEFAULT);
 }
 
 void
@@ -202,7 +180,7 @@ vmdev_json_writer_node (VmdevJsonWriter *w, JsonNode *node)
       switch (json_node_get_value_type (node))
         {
         case G_TYPE_STRING:
-          append_escaped (w->out, json_node_get_string (node));
+          vmdev_json_string_append (w->out, json_node_get_string (node), VMDEV_JSON_STRING_DEFAULT);
           break;
         case G_TYPE_BOOLEAN:
           g_string_append (w->out, json_node_get_boolean (node) ? "true" : "false");
