@@ -16,57 +16,12 @@
 #include "conf/vmdev-domain-parse.h"
 #include "conf/vmdev-qemu-machines.h"
 
+#include "golden-dir.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
-static const char *data_dir;
-static GHashTable *used;
 static VmdevMachineList *machines, *machines_s390x;
-
-static gboolean
-regenerate (void)
-{
-  return g_strcmp0 (g_getenv ("VMDEV_TEST_REGENERATE"), "1") == 0;
-}
-
-static char *
-read_file (const char *name)
-{
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
-  char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return NULL;
-  g_hash_table_add (used, g_strdup (name));
-  return text;
-}
-
-static void
-write_file (const char *name, const char *text)
-{
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  g_hash_table_add (used, g_strdup (name));
-}
-
-static void
-expect_text (const char *name, const char *actual)
-{
-  g_autofree char *expected = NULL;
-
-  if (regenerate ())
-    {
-      write_file (name, actual);
-      return;
-    }
-  expected = read_file (name);
-  if (expected == NULL)
-    g_error ("%s is missing (run with VMDEV_TEST_REGENERATE=1)", name);
-  g_assert_cmpstr (actual, ==, expected);
-}
 
 /* Parse, complete, format; NULL and @error on a refusal. */
 static char *
@@ -88,11 +43,10 @@ test_case (gconstpointer data)
   g_autofree char *in_name = g_strconcat (base, ".xml", NULL);
   g_autofree char *out_name = g_strconcat (base, ".out.xml", NULL);
   g_autofree char *err_name = g_strconcat (base, ".err", NULL);
-  g_autofree char *xml = read_file (in_name);
+  g_autofree char *xml = golden_read (in_name);
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *err_path = g_build_filename (data_dir, err_name, NULL);
-  gboolean want_error = g_file_test (err_path, G_FILE_TEST_EXISTS);
+  gboolean want_error = golden_exists (err_name);
 
   g_assert_nonnull (xml);
   out = process (xml, &error);
@@ -100,19 +54,16 @@ test_case (gconstpointer data)
     {
       g_autofree char *msg = g_strconcat (error->message, "\n", NULL);
 
-      if (!want_error && !regenerate ())
+      if (!want_error && !golden_regenerate ())
         g_error ("%s is refused: %s", in_name, error->message);
-      expect_text (err_name, msg);
+      golden_expect (err_name, msg);
       return;
     }
-  if (want_error && !regenerate ())
+  if (want_error && !golden_regenerate ())
     g_error ("%s is accepted, but %s expects a refusal", in_name, err_name);
   if (want_error)
-    {
-      g_autofree char *path = g_build_filename (data_dir, err_name, NULL);
-      g_unlink (path);
-    }
-  expect_text (out_name, out);
+    golden_remove (err_name);
+  golden_expect (out_name, out);
 
   /* The output is a fixed point. */
   {
@@ -123,64 +74,33 @@ test_case (gconstpointer data)
   }
 }
 
-static void
-test_unused (void)
-{
-  g_autoptr(GDir) dir = g_dir_open (data_dir, 0, NULL);
-  g_autoptr(GString) unused = g_string_new (NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (!g_hash_table_contains (used, name))
-      g_string_append_printf (unused, " %s", name);
-  if (unused->len > 0)
-    g_error ("unused files in %s:%s", data_dir, unused->str);
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) cases = NULL;
   g_autofree char *machines_text = NULL;
-  const char *name;
   int rc;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  data_dir = g_getenv ("VMDEV_XML2XML_DIR");
-  g_assert_nonnull (data_dir);
-  used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  machines_text = read_file ("qemu-machines.txt");
+  golden_dir_init ("VMDEV_XML2XML_DIR");
+  machines_text = golden_read ("qemu-machines.txt");
   g_assert_nonnull (machines_text);
   machines = vmdev_machine_list_parse (machines_text);
   g_free (machines_text);
-  machines_text = read_file ("qemu-machines-s390x.txt");
+  machines_text = golden_read ("qemu-machines-s390x.txt");
   g_assert_nonnull (machines_text);
   machines_s390x = vmdev_machine_list_parse (machines_text);
 
-  dir = g_dir_open (data_dir, 0, NULL);
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".xml") && !g_str_has_suffix (name, ".out.xml"))
-      g_ptr_array_add (cases, g_strndup (name, strlen (name) - 4));
-  g_ptr_array_sort (cases, compare_names);
+  cases = golden_cases (".xml", ".out.xml");
   for (guint i = 0; i < cases->len; i++)
     {
       g_autofree char *path = g_strdup_printf ("/conf/xml2xml/%s",
                                                (const char *) g_ptr_array_index (cases, i));
       g_test_add_data_func (path, g_ptr_array_index (cases, i), test_case);
     }
-  g_test_add_func ("/conf/xml2xml/~every-file-is-used", test_unused);
+  golden_add_unused_test ("/conf/xml2xml");
   rc = g_test_run ();
   vmdev_machine_list_free (machines);
   vmdev_machine_list_free (machines_s390x);
-  g_hash_table_unref (used);
   return rc;
 }

@@ -19,65 +19,12 @@
 #include "qemu/vmdev-qemu-props.h"
 #include "util/vmdev-error.h"
 
+#include "golden-dir.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
-static const char *data_dir;
-static GHashTable *used;
 static VmdevMachineList *machines, *machines_s390x;
-
-static gboolean
-regenerate (void)
-{
-  return g_strcmp0 (g_getenv ("VMDEV_TEST_REGENERATE"), "1") == 0;
-}
-
-static char *
-read_file (const char *name)
-{
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
-  char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return NULL;
-  g_hash_table_add (used, g_strdup (name));
-  return text;
-}
-
-static void
-write_file (const char *name, const char *text)
-{
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  g_hash_table_add (used, g_strdup (name));
-}
-
-static void
-remove_file (const char *name)
-{
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
-
-  g_unlink (path);
-}
-
-static void
-expect_text (const char *name, const char *actual)
-{
-  g_autofree char *expected = NULL;
-
-  if (regenerate ())
-    {
-      write_file (name, actual);
-      return;
-    }
-  expected = read_file (name);
-  if (expected == NULL)
-    g_error ("%s is missing (run with VMDEV_TEST_REGENERATE=1)", name);
-  g_assert_cmpstr (actual, ==, expected);
-}
 
 /* Parse, complete, build; NULL and @error on a refusal. */
 static char *
@@ -108,9 +55,8 @@ test_case (gconstpointer data)
   g_autofree char *in_name = g_strconcat (base, ".xml", NULL);
   g_autofree char *out_name = g_strconcat (base, ".args", NULL);
   g_autofree char *err_name = g_strconcat (base, ".err", NULL);
-  g_autofree char *xml = read_file (in_name);
-  g_autofree char *err_path = g_build_filename (data_dir, err_name, NULL);
-  gboolean want_error = g_file_test (err_path, G_FILE_TEST_EXISTS);
+  g_autofree char *xml = golden_read (in_name);
+  gboolean want_error = golden_exists (err_name);
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
 
@@ -120,18 +66,18 @@ test_case (gconstpointer data)
     {
       g_autofree char *msg = g_strconcat (error->message, "\n", NULL);
 
-      if (!want_error && !regenerate ())
+      if (!want_error && !golden_regenerate ())
         g_error ("%s is refused: %s", in_name, error->message);
-      if (regenerate ())
-        remove_file (out_name);
-      expect_text (err_name, msg);
+      if (golden_regenerate ())
+        golden_remove (out_name);
+      golden_expect (err_name, msg);
       return;
     }
-  if (want_error && !regenerate ())
+  if (want_error && !golden_regenerate ())
     g_error ("%s is accepted, but %s expects a refusal", in_name, err_name);
   if (want_error)
-    remove_file (err_name);
-  expect_text (out_name, out);
+    golden_remove (err_name);
+  golden_expect (out_name, out);
 }
 
 /* Unit tests of the pieces. */
@@ -206,27 +152,6 @@ test_options (void)
   g_assert_null (props);
 }
 
-static void
-test_unused (void)
-{
-  g_autoptr(GDir) dir = g_dir_open (data_dir, 0, NULL);
-  g_autoptr(GString) unused = g_string_new (NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (!g_hash_table_contains (used, name))
-      g_string_append_printf (unused, " %s", name);
-  if (unused->len > 0)
-    g_error ("unused files in %s:%s", data_dir, unused->str);
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 static VmdevMachineList *
 load_machines (const char *dir, const char *name)
 {
@@ -241,26 +166,18 @@ load_machines (const char *dir, const char *name)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
-  const char *machines_dir, *name;
+  g_autoptr(GPtrArray) cases = NULL;
+  const char *machines_dir;
   int rc;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  data_dir = g_getenv ("VMDEV_XML2ARGV_DIR");
+  golden_dir_init ("VMDEV_XML2ARGV_DIR");
   machines_dir = g_getenv ("VMDEV_MACHINES_DIR");
-  g_assert_nonnull (data_dir);
   g_assert_nonnull (machines_dir);
-  used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   machines = load_machines (machines_dir, "qemu-machines.txt");
   machines_s390x = load_machines (machines_dir, "qemu-machines-s390x.txt");
 
-  dir = g_dir_open (data_dir, 0, NULL);
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".xml"))
-      g_ptr_array_add (cases, g_strndup (name, strlen (name) - 4));
-  g_ptr_array_sort (cases, compare_names);
+  cases = golden_cases (".xml", NULL);
   for (guint i = 0; i < cases->len; i++)
     {
       g_autofree char *path = g_strdup_printf ("/qemu/xml2argv/%s",
@@ -269,10 +186,9 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/qemu/argv/escaping", test_escaping);
   g_test_add_func ("/qemu/argv/options", test_options);
-  g_test_add_func ("/qemu/xml2argv/~every-file-is-used", test_unused);
+  golden_add_unused_test ("/qemu/xml2argv");
   rc = g_test_run ();
   vmdev_machine_list_free (machines);
   vmdev_machine_list_free (machines_s390x);
-  g_hash_table_unref (used);
   return rc;
 }
