@@ -9,20 +9,6 @@
 
 #include <string.h>
 
-static gboolean
-fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  g_propagate_error (error, g_error_new_valist (VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, fmt, ap));
-  va_end (ap);
-  return FALSE;
-}
-
 const char *
 vmdev_domain_emulator (const VmdevDomain *def)
 {
@@ -60,17 +46,17 @@ machine_defaults (VmdevDomain *def, const VmdevMachineList *machines, GError **e
   const char *resolved = vmdev_machine_list_resolve (machines, def->os_machine);
 
   if (resolved == NULL)
-    return fail (error, "<os><type machine='%s'>: emulator %s does not know this machine type",
+    return vmdev_domain_invalid (error, "<os><type machine='%s'>: emulator %s does not know this machine type",
                  def->os_machine ? def->os_machine : "", vmdev_domain_emulator (def));
   if (strcmp (def->os_arch, "s390x") == 0)
     {
       if (!vmdev_machine_is_s390 (resolved))
-        return fail (error, "<os><type arch='s390x' machine='%s'>: machine type '%s' is not "
+        return vmdev_domain_invalid (error, "<os><type arch='s390x' machine='%s'>: machine type '%s' is not "
                      "supported (vmdev supports s390-ccw-virtio for s390x)",
                      def->os_machine ? def->os_machine : "", resolved);
     }
   else if (!vmdev_machine_is_q35 (resolved) && !vmdev_machine_is_i440fx (resolved))
-    return fail (error, "<os><type machine='%s'>: machine type '%s' is not supported (vmdev "
+    return vmdev_domain_invalid (error, "<os><type machine='%s'>: machine type '%s' is not supported (vmdev "
                  "supports the pc (i440fx) and q35 machine types)",
                  def->os_machine ? def->os_machine : "", resolved);
   g_free (def->os_machine);
@@ -124,7 +110,7 @@ disk_defaults (VmdevDomain *def, gboolean q35, gboolean s390, GError **error)
       int idx = disk_name_index (d->target_dev, &end);
 
       if (idx < 0)
-        return fail (error, "<disk>: <target dev='%s'>: not a disk name (vda, sda, hda, ...)",
+        return vmdev_domain_invalid (error, "<disk>: <target dev='%s'>: not a disk name (vda, sda, hda, ...)",
                      d->target_dev);
       if (d->target_bus == NULL)
         {
@@ -133,28 +119,28 @@ disk_defaults (VmdevDomain *def, gboolean q35, gboolean s390, GError **error)
           else if (g_str_has_prefix (d->target_dev, "hd"))
             d->target_bus = g_strdup ("ide");
           else
-            return fail (error, "<disk>: <target dev='%s'>: its default bus, scsi, is not "
+            return vmdev_domain_invalid (error, "<disk>: <target dev='%s'>: its default bus, scsi, is not "
                          "supported; give bus='sata'", d->target_dev);
         }
       set_default (&d->driver_name, "qemu");
       set_default (&d->driver_type, "raw");
       if (strcmp (d->target_bus, "ide") == 0 && q35)
-        return fail (error, "<disk>: <target dev='%s' bus='ide'>: the q35 machine has no IDE "
+        return vmdev_domain_invalid (error, "<disk>: <target dev='%s' bus='ide'>: the q35 machine has no IDE "
                      "controller; use bus='sata'", d->target_dev);
       if (strcmp (d->target_bus, "virtio") == 0)
         {
           VmdevAddressType want = s390 ? VMDEV_ADDR_CCW : VMDEV_ADDR_PCI;
 
           if (d->info.addr.type != VMDEV_ADDR_NONE && d->info.addr.type != want)
-            return fail (error, "<disk>: <target dev='%s' bus='virtio'>: a virtio disk needs a "
+            return vmdev_domain_invalid (error, "<disk>: <target dev='%s' bus='virtio'>: a virtio disk needs a "
                          "%s address", d->target_dev, s390 ? "ccw" : "PCI");
           continue;
         }
       if (s390)
-        return fail (error, "<disk>: <target dev='%s' bus='%s'>: an s390 guest has only virtio "
+        return vmdev_domain_invalid (error, "<disk>: <target dev='%s' bus='%s'>: an s390 guest has only virtio "
                      "disks", d->target_dev, d->target_bus);
       if (d->info.addr.type == VMDEV_ADDR_PCI)
-        return fail (error, "<disk>: <target dev='%s' bus='%s'>: a %s disk needs a drive "
+        return vmdev_domain_invalid (error, "<disk>: <target dev='%s' bus='%s'>: a %s disk needs a drive "
                      "address, not a PCI one", d->target_dev, d->target_bus, d->target_bus);
       if (d->info.addr.type == VMDEV_ADDR_NONE)
         {
@@ -211,7 +197,7 @@ chr_defaults (VmdevDomain *def, GError **error)
       set_default (&s->target_model, "isa-serial");
       for (guint j = 0; j < i; j++)
         if (((VmdevChr *) g_ptr_array_index (def->serials, j))->target_port == s->target_port)
-          return fail (error, "<serial>: port %d is used twice", s->target_port);
+          return vmdev_domain_invalid (error, "<serial>: port %d is used twice", s->target_port);
       if (strcmp (s->type, "unix") == 0)
         set_default (&s->source_mode, "connect");
     }
@@ -232,19 +218,19 @@ chr_defaults (VmdevDomain *def, GError **error)
       VmdevChr *s = g_ptr_array_index (def->serials, 0);
 
       if (i > 0)
-        return fail (error, "<console>: only one console (the first serial port) is supported");
+        return vmdev_domain_invalid (error, "<console>: only one console (the first serial port) is supported");
       set_default (&c->target_type, "serial");
       if (c->target_port < 0)
         c->target_port = 0;
       if (c->target_port != s->target_port)
-        return fail (error, "<console>: <target port='%d'>: the console is the first serial "
+        return vmdev_domain_invalid (error, "<console>: <target port='%d'>: the console is the first serial "
                      "port (port %d)", c->target_port, s->target_port);
       if (strcmp (s->type, "unix") == 0)
         set_default (&c->source_mode, "connect");
       /* libvirt silently replaces the console's source with the serial's. */
       if (strcmp (c->type, s->type) != 0 || g_strcmp0 (c->source_path, s->source_path) != 0 ||
           g_strcmp0 (c->source_mode, s->source_mode) != 0)
-        return fail (error, "<console type='%s'>: the console is the first serial port, which "
+        return vmdev_domain_invalid (error, "<console type='%s'>: the console is the first serial port, which "
                      "is <serial type='%s'>; give both the same type and source", c->type,
                      s->type);
     }
@@ -356,7 +342,7 @@ usb_addresses (VmdevDomain *def, GError **error)
       if (strcmp (in->bus, "usb") != 0)
         continue;
       if (strcmp (usb->model, "none") == 0)
-        return fail (error, "<input type='%s' bus='usb'>: the domain has no USB controller "
+        return vmdev_domain_invalid (error, "<input type='%s' bus='usb'>: the domain has no USB controller "
                      "(model='none')", in->type);
       if (in->info.addr.type != VMDEV_ADDR_NONE)
         continue;
@@ -378,7 +364,7 @@ usb_addresses (VmdevDomain *def, GError **error)
           next++;
         }
       if (next > ports)
-        return fail (error, "<input type='%s' bus='usb'>: no free port on the USB controller "
+        return vmdev_domain_invalid (error, "<input type='%s' bus='usb'>: no free port on the USB controller "
                      "(%s has %u)", in->type, usb->model, ports);
       in->info.addr.type = VMDEV_ADDR_USB;
       in->info.addr.usb_bus = 0;
@@ -404,7 +390,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
   if (def->current_memory_kib == 0)
     def->current_memory_kib = def->memory_kib;
   else if (def->current_memory_kib > def->memory_kib)
-    return fail (error, "<currentMemory>: %" G_GUINT64_FORMAT " KiB is more than <memory> (%"
+    return vmdev_domain_invalid (error, "<currentMemory>: %" G_GUINT64_FORMAT " KiB is more than <memory> (%"
                  G_GUINT64_FORMAT " KiB)", def->current_memory_kib, def->memory_kib);
   if (def->vcpus == 0)
     def->vcpus = 1;
@@ -426,7 +412,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
       if (strcmp (def->cpu_mode, "custom") == 0)
         {
           if (def->cpu_model == NULL)
-            return fail (error, "<cpu mode='custom'>: missing <model> (the CPU model)");
+            return vmdev_domain_invalid (error, "<cpu mode='custom'>: missing <model> (the CPU model)");
           set_default (&def->cpu_match, "exact");
           set_default (&def->cpu_check, "partial");
           set_default (&def->cpu_model_fallback, "allow");
@@ -434,7 +420,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
       else
         {
           if (def->cpu_match != NULL)
-            return fail (error, "<cpu mode='%s'>: attribute 'match' is only for mode='custom'",
+            return vmdev_domain_invalid (error, "<cpu mode='%s'>: attribute 'match' is only for mode='custom'",
                          def->cpu_mode);
           if (strcmp (def->cpu_mode, "host-model") == 0)
             set_default (&def->cpu_check, "partial");
@@ -448,7 +434,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
         }
       if (def->cpu_migratable != VMDEV_TRI_ABSENT && strcmp (def->cpu_mode, "host-passthrough") != 0 &&
           strcmp (def->cpu_mode, "maximum") != 0)
-        return fail (error, "<cpu mode='%s'>: attribute 'migratable' is only for "
+        return vmdev_domain_invalid (error, "<cpu mode='%s'>: attribute 'migratable' is only for "
                      "host-passthrough and maximum", def->cpu_mode);
     }
   set_default (&def->clock_offset, "utc");
@@ -457,7 +443,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
   set_default (&def->on_crash, "destroy");
   set_default (&def->emulator, vmdev_domain_emulator (def));
   if (strcmp (def->on_reboot, "destroy") == 0 && strcmp (def->on_poweroff, "restart") == 0)
-    return fail (error, "<on_reboot>destroy</on_reboot> with <on_poweroff>restart</on_poweroff>: "
+    return vmdev_domain_invalid (error, "<on_reboot>destroy</on_reboot> with <on_poweroff>restart</on_poweroff>: "
                  "QEMU cannot restart a guest that powers off but not one that reboots");
 
   /* Controllers without index: the lowest free one of their type, and then
@@ -492,17 +478,17 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
 
           if (strcmp (c->type, "pci") != 0 ||
               strcmp (c->model, c->index == 0 ? "pci-root" : "pci-bridge") != 0)
-            return fail (error, "<controller type='%s' index='%d'%s%s%s>: an s390 guest has "
+            return vmdev_domain_invalid (error, "<controller type='%s' index='%d'%s%s%s>: an s390 guest has "
                          "only PCI controllers: model 'pci-root' (index 0) and 'pci-bridge'",
                          c->type, c->index, c->model ? " model='" : "",
                          c->model ? c->model : "", c->model ? "'" : "");
         }
       maybe_add_controller (def, "pci", 0, "pci-root");
       if (def->serials->len > 0 || def->consoles->len > 0)
-        return fail (error, "<%s>: serial devices and consoles of s390 guests (sclp) are not "
+        return vmdev_domain_invalid (error, "<%s>: serial devices and consoles of s390 guests (sclp) are not "
                      "supported", def->serials->len > 0 ? "serial" : "console");
       if (def->inputs->len > 0)
-        return fail (error, "<input type='%s'>: an s390 guest has no input devices",
+        return vmdev_domain_invalid (error, "<input type='%s'>: an s390 guest has no input devices",
                      ((VmdevInput *) g_ptr_array_index (def->inputs, 0))->type);
     }
   else
@@ -522,7 +508,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
       VmdevController *root = maybe_add_controller (def, "pci", 0, q35 ? "pcie-root" : "pci-root");
 
       if (strcmp (root->model, q35 ? "pcie-root" : "pci-root") != 0)
-        return fail (error, "<controller type='pci' index='0' model='%s'>: the %s machine's "
+        return vmdev_domain_invalid (error, "<controller type='pci' index='0' model='%s'>: the %s machine's "
                      "root bus is %s", root->model, def->os_machine, q35 ? "pcie-root" : "pci-root");
     }
   }
@@ -546,7 +532,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
 
       set_default (&in->bus, strcmp (in->type, "tablet") == 0 ? "usb" : "ps2");
       if (strcmp (in->type, "tablet") == 0 && strcmp (in->bus, "ps2") == 0)
-        return fail (error, "<input type='tablet' bus='ps2'>: a tablet is a USB device");
+        return vmdev_domain_invalid (error, "<input type='tablet' bus='ps2'>: a tablet is a USB device");
     }
   if (!s390 && !has_input (def, "mouse", "ps2"))
     g_ptr_array_add (def->inputs, vmdev_input_new ("mouse", "ps2"));
@@ -569,7 +555,7 @@ vmdev_domain_post_parse (VmdevDomain *def, const VmdevMachineList *machines, GEr
   if (s390)
     set_default (&def->panic_model, "s390");
   else if (def->panic_model != NULL)
-    return fail (error, "<panic model='%s'>: only for s390 guests", def->panic_model);
+    return vmdev_domain_invalid (error, "<panic model='%s'>: only for s390 guests", def->panic_model);
   for (guint i = 0; i < def->hostdevs->len; i++)
     vmdev_hostdev_set_defaults (g_ptr_array_index (def->hostdevs, i));
 

@@ -7,20 +7,6 @@
 #include <string.h>
 
 static gboolean
-fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  g_propagate_error (error, g_error_new_valist (VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, fmt, ap));
-  va_end (ap);
-  return FALSE;
-}
-
-static gboolean
 validate_hostdevs (const VmdevDomain *def, GError **error)
 {
   const VmdevHostdev *ramfb = NULL;
@@ -37,67 +23,67 @@ validate_hostdevs (const VmdevDomain *def, GError **error)
           const VmdevHostdev *o = g_ptr_array_index (def->hostdevs, j);
 
           if (h->uuid != NULL && o->uuid != NULL && strcmp (h->uuid, o->uuid) == 0)
-            return fail (error, "<hostdev>: <address uuid='%s'>: this mediated device is "
+            return vmdev_domain_invalid (error, "<hostdev>: <address uuid='%s'>: this mediated device is "
                          "already assigned to the domain", h->uuid);
           if (h->info.alias != NULL && g_strcmp0 (h->info.alias, o->info.alias) == 0)
-            return fail (error, "<hostdev>: <alias name='%s'>: the alias is used twice",
+            return vmdev_domain_invalid (error, "<hostdev>: <alias name='%s'>: the alias is used twice",
                          h->info.alias);
         }
       if (h->model != VMDEV_MDEV_MODEL_VFIO_PCI && !vmdev_machine_is_s390 (def->os_machine))
-        return fail (error, "<hostdev model='%s'> (%s): model '%s' needs an s390 machine "
+        return vmdev_domain_invalid (error, "<hostdev model='%s'> (%s): model '%s' needs an s390 machine "
                      "(s390-ccw-virtio); this domain's machine is '%s'", model, what, model,
                      def->os_machine);
       if (h->display == VMDEV_TRI_YES && h->model != VMDEV_MDEV_MODEL_VFIO_PCI)
-        return fail (error, "<hostdev model='%s' display='on'> (%s): attribute 'display': value "
+        return vmdev_domain_invalid (error, "<hostdev model='%s' display='on'> (%s): attribute 'display': value "
                      "'on' is only for model 'vfio-pci'", model, what);
       if (h->ramfb == VMDEV_TRI_YES && h->model != VMDEV_MDEV_MODEL_VFIO_PCI)
-        return fail (error, "<hostdev model='%s' ramfb='on'> (%s): attribute 'ramfb': value "
+        return vmdev_domain_invalid (error, "<hostdev model='%s' ramfb='on'> (%s): attribute 'ramfb': value "
                      "'on' is only for model 'vfio-pci'", model, what);
       switch (h->model)
         {
         case VMDEV_MDEV_MODEL_VFIO_PCI:
           if (h->info.addr.type == VMDEV_ADDR_CCW)
-            return fail (error, "<hostdev model='vfio-pci'> (%s): <address type='ccw'>: a "
+            return vmdev_domain_invalid (error, "<hostdev model='vfio-pci'> (%s): <address type='ccw'>: a "
                          "vfio-pci device needs a PCI address", what);
           break;
         case VMDEV_MDEV_MODEL_VFIO_CCW:
           if (h->info.addr.type == VMDEV_ADDR_PCI)
-            return fail (error, "<hostdev model='vfio-ccw'> (%s): <address type='pci'>: a "
+            return vmdev_domain_invalid (error, "<hostdev model='vfio-ccw'> (%s): <address type='pci'>: a "
                          "vfio-ccw device needs a ccw address", what);
           if (h->info.acpi_index > 0)
-            return fail (error, "<hostdev model='vfio-ccw'> (%s): <acpi index='%d'>: an ACPI "
+            return vmdev_domain_invalid (error, "<hostdev model='vfio-ccw'> (%s): <acpi index='%d'>: an ACPI "
                          "index is only for PCI devices, not model 'vfio-ccw'", what,
                          h->info.acpi_index);
           break;
         case VMDEV_MDEV_MODEL_VFIO_AP:
           if (h->info.addr.type != VMDEV_ADDR_NONE)
-            return fail (error, "<hostdev model='vfio-ap'> (%s): <address>: a vfio-ap device "
+            return vmdev_domain_invalid (error, "<hostdev model='vfio-ap'> (%s): <address>: a vfio-ap device "
                          "has no guest address (libvirt would drop it)", what);
           if (h->info.acpi_index > 0)
-            return fail (error, "<hostdev model='vfio-ap'> (%s): <acpi index='%d'>: an ACPI "
+            return vmdev_domain_invalid (error, "<hostdev model='vfio-ap'> (%s): <acpi index='%d'>: an ACPI "
                          "index is only for PCI devices, not model 'vfio-ap'", what,
                          h->info.acpi_index);
           if (++n_ap > 1)
-            return fail (error, "<hostdev model='vfio-ap'> (%s): only one mediated device of "
+            return vmdev_domain_invalid (error, "<hostdev model='vfio-ap'> (%s): only one mediated device of "
                          "model 'vfio-ap' is allowed", what);
           break;
         }
       if (h->info.boot_order > 0 && h->model != VMDEV_MDEV_MODEL_VFIO_CCW)
-        return fail (error, "<hostdev model='%s'> (%s): <boot order='%d'>: booting from a "
+        return vmdev_domain_invalid (error, "<hostdev model='%s'> (%s): <boot order='%d'>: booting from a "
                      "mediated device is only supported for model 'vfio-ccw'", model, what,
                      h->info.boot_order);
       if (h->display == VMDEV_TRI_YES && def->graphics->len == 0)
-        return fail (error, "<hostdev display='on'> (%s): attribute 'display': value 'on' "
+        return vmdev_domain_invalid (error, "<hostdev display='on'> (%s): attribute 'display': value 'on' "
                      "needs a <graphics> device", what);
       if (h->ramfb == VMDEV_TRI_YES)
         {
           if (ramfb != NULL)
-            return fail (error, "<hostdev ramfb='on'> (%s): attribute 'ramfb': only one "
+            return vmdev_domain_invalid (error, "<hostdev ramfb='on'> (%s): attribute 'ramfb': only one "
                          "mediated device can have ramfb='on'", what);
           ramfb = h;
         }
       if (h->mdev_type != NULL && h->managed != VMDEV_TRI_YES)
-        return fail (error, "<hostdev managed='no'> (%s): <mdev type='%s'>: a device vmdev "
+        return vmdev_domain_invalid (error, "<hostdev managed='no'> (%s): <mdev type='%s'>: a device vmdev "
                      "creates needs managed='yes'", what, h->mdev_type);
     }
   return TRUE;
@@ -133,13 +119,13 @@ validate_address_kinds (const VmdevDomain *def, GError **error)
   for (guint i = 0; i < n; i++)
     {
       if (!s390 && devs[i].info->addr.type == VMDEV_ADDR_CCW)
-        return fail (error, "<%s>: <address type='ccw'>: ccw addresses exist only on s390 "
+        return vmdev_domain_invalid (error, "<%s>: <address type='ccw'>: ccw addresses exist only on s390 "
                      "machines", devs[i].what);
       if (s390 && devs[i].info->addr.type == VMDEV_ADDR_PCI && !devs[i].pci_ok)
-        return fail (error, "<%s>: <address type='pci'>: on an s390 machine this device needs "
+        return vmdev_domain_invalid (error, "<%s>: <address type='pci'>: on an s390 machine this device needs "
                      "a ccw address", devs[i].what);
       if (!s390 && devs[i].info->addr.type == VMDEV_ADDR_PCI && devs[i].info->addr.has_zpci)
-        return fail (error, "<%s>: <zpci>: zPCI ids exist only on s390 machines",
+        return vmdev_domain_invalid (error, "<%s>: <zpci>: zPCI ids exist only on s390 machines",
                      devs[i].what);
     }
   for (guint i = 0; i < def->hostdevs->len; i++)
@@ -147,7 +133,7 @@ validate_address_kinds (const VmdevDomain *def, GError **error)
       const VmdevAddress *a = &((VmdevHostdev *) g_ptr_array_index (def->hostdevs, i))->info.addr;
 
       if (a->has_zpci && !s390)
-        return fail (error, "<hostdev>: <zpci>: zPCI ids exist only on s390 machines");
+        return vmdev_domain_invalid (error, "<hostdev>: <zpci>: zPCI ids exist only on s390 machines");
     }
   return TRUE;
 }
@@ -160,36 +146,36 @@ vmdev_domain_validate (const VmdevDomain *def, GError **error)
       const VmdevVideo *v = g_ptr_array_index (def->videos, i);
 
       if (strcmp (v->model, "ramfb") == 0 && i > 0)
-        return fail (error, "<video><model type='ramfb'>: video type 'ramfb' is only valid as "
+        return vmdev_domain_invalid (error, "<video><model type='ramfb'>: video type 'ramfb' is only valid as "
                      "the primary (first) video device");
       if (strcmp (v->model, "none") == 0 && def->videos->len > 1)
-        return fail (error, "<video><model type='none'>: a video of type 'none' must be the "
+        return vmdev_domain_invalid (error, "<video><model type='none'>: a video of type 'none' must be the "
                      "only video device");
       if (i > 0 && v->primary == VMDEV_TRI_YES)
-        return fail (error, "<video><model primary='yes'>: only the first video device can be "
+        return vmdev_domain_invalid (error, "<video><model primary='yes'>: only the first video device can be "
                      "primary");
     }
   if (def->os_boot->len > 0)
     for (guint i = 0; i < def->disks->len; i++)
       if (((VmdevDisk *) g_ptr_array_index (def->disks, i))->info.boot_order > 0)
-        return fail (error, "<disk><boot order>: per-device boot elements cannot be used "
+        return vmdev_domain_invalid (error, "<disk><boot order>: per-device boot elements cannot be used "
                      "together with <os><boot dev>");
   for (guint i = 0; i < def->hostdevs->len; i++)
     if (def->os_boot->len > 0 &&
         ((VmdevHostdev *) g_ptr_array_index (def->hostdevs, i))->info.boot_order > 0)
-      return fail (error, "<hostdev><boot order>: per-device boot elements cannot be used "
+      return vmdev_domain_invalid (error, "<hostdev><boot order>: per-device boot elements cannot be used "
                    "together with <os><boot dev>");
   for (guint i = 0; i < def->graphics->len; i++)
     for (guint j = 0; j < i; j++)
       if (strcmp (((VmdevGraphics *) g_ptr_array_index (def->graphics, i))->type,
                   ((VmdevGraphics *) g_ptr_array_index (def->graphics, j))->type) == 0)
-        return fail (error, "<graphics type='%s'>: only one graphics device of each type is "
+        return vmdev_domain_invalid (error, "<graphics type='%s'>: only one graphics device of each type is "
                      "allowed", ((VmdevGraphics *) g_ptr_array_index (def->graphics, i))->type);
   for (guint i = 0; i < def->disks->len; i++)
     for (guint j = 0; j < i; j++)
       if (strcmp (((VmdevDisk *) g_ptr_array_index (def->disks, i))->target_dev,
                   ((VmdevDisk *) g_ptr_array_index (def->disks, j))->target_dev) == 0)
-        return fail (error, "<disk>: <target dev='%s'>: the target is used twice",
+        return vmdev_domain_invalid (error, "<disk>: <target dev='%s'>: the target is used twice",
                      ((VmdevDisk *) g_ptr_array_index (def->disks, i))->target_dev);
   return validate_address_kinds (def, error) && validate_hostdevs (def, error);
 }

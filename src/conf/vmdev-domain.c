@@ -1,6 +1,9 @@
 /* vmdev-domain.c: constructors and lookups of the domain model. */
 #include "conf/vmdev-domain.h"
 
+#include "util/vmdev-error.h"
+
+#include <stdarg.h>
 #include <string.h>
 
 void
@@ -363,4 +366,15 @@ vmdev_domain_find_hostdev_uuid (const VmdevDomain *def, const char *uuid)
         return (int) i;
     }
   return -1;
+}
+
+gboolean
+vmdev_domain_invalid (GError **error, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  g_propagate_error (error, g_error_new_valist (VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, fmt, ap));
+  va_end (ap);
+  return FALSE;
 }

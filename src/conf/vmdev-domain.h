@@ -255,3 +255,6 @@ gboolean vmdev_mdev_model_from_string (const char *s, VmdevMdevModel *out);
 
 /* The hostdev whose source UUID is @uuid, or -1. */
 int vmdev_domain_find_hostdev_uuid (const VmdevDomain *def, const char *uuid);
+
+/* Sets @error to VMDEV_ERROR_INVALID_CONFIG with the message; returns FALSE. */
+gboolean vmdev_domain_invalid (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);

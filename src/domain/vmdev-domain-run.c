@@ -841,6 +841,22 @@ wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_m
     }
 }
 
+/* The status of a running domain; VMDEV_ERROR_NOT_FOUND when it does not run. */
+static VmdevDomainStatus *
+get_running_status (VmdevRoot *root, const char *name, GError **error)
+{
+  GError *local = NULL;
+  VmdevDomainStatus *st = vmdev_domain_get_status (root, name, FALSE, &local);
+
+  if (st != NULL)
+    return st;
+  if (local != NULL)
+    g_propagate_error (error, local);
+  else
+    g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND, "domain '%s' is not running", name);
+  return NULL;
+}
+
 gboolean
 vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error)
 {
@@ -848,16 +864,9 @@ vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error)
   g_autoptr(VmdevDomainStatus) after = NULL;
   g_autoptr(GError) local = NULL;
 
-  st = vmdev_domain_get_status (root, name, FALSE, &local);
+  st = get_running_status (root, name, error);
   if (st == NULL)
-    {
-      if (local != NULL)
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND, "domain '%s' is not running",
-                     name);
-      return FALSE;
-    }
+    return FALSE;
   kill ((pid_t) st->pid, SIGTERM);
   if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
     {
@@ -873,14 +882,19 @@ vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error)
     }
   /* The monitor cleans up; if it is gone too, reconcile does. */
   wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
-  after = vmdev_domain_get_status (root, name, FALSE, error);
+  after = vmdev_domain_get_status (root, name, FALSE, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (after != NULL)
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
                    "domain '%s' was started again meanwhile", name);
       return FALSE;
     }
-  return error == NULL || *error == NULL;
+  return TRUE;
 }
 
 gboolean
@@ -890,18 +904,10 @@ vmdev_domain_qmp_simple (VmdevRoot *root, const char *name, const char *command,
   g_autoptr(VmdevDomainStatus) st = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
   g_autoptr(JsonNode) ret = NULL;
-  g_autoptr(GError) local = NULL;
 
-  st = vmdev_domain_get_status (root, name, FALSE, &local);
+  st = get_running_status (root, name, error);
   if (st == NULL)
-    {
-      if (local != NULL)
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND, "domain '%s' is not running",
-                     name);
-      return FALSE;
-    }
+    return FALSE;
   qmp = qmp_connect (root, name, error);
   if (qmp == NULL)
     return FALSE;

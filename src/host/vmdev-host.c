@@ -540,6 +540,22 @@ vmdev_host_create_mdev (VmdevRoot *root, const char *parent, const char *type_id
   if (!wait_for_path (root, type_link_rel, TRUE))
     {
       g_autofree char *path = vmdev_root_display (root, type_link_rel);
+      GError *undo = NULL;
+      struct stat st;
+
+      /* Leave nothing half-made: a device that appeared without its type
+       * link is removed again (the in-use check still applies). */
+      if (fstatat (vmdev_root_fd (root), dev_rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          !vmdev_host_remove_mdev (root, uuid, &undo))
+        {
+          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
+                       "creating mdev %s: %s did not appear within %u ms after writing %s/%s, "
+                       "and removing the device again failed: %s",
+                       uuid, path, vmdev_host_wait_timeout_ms (), types_dir->path, create_name,
+                       undo->message);
+          g_error_free (undo);
+          return FALSE;
+        }
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
                    "creating mdev %s: %s did not appear within %u ms after writing %s/%s",
                    uuid, path, vmdev_host_wait_timeout_ms (), types_dir->path, create_name);

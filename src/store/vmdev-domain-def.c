@@ -30,31 +30,33 @@ not_found (GError **error, const char *name)
   return FALSE;
 }
 
+/* Turns a missing file or directory into "domain not defined". */
+static gboolean
+fail_not_found_or (GError **error, GError *local, const char *name)
+{
+  if (vmdev_error_is_errno (local, ENOENT))
+    {
+      g_error_free (local);
+      return not_found (error, name);
+    }
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
 gboolean
 vmdev_domain_def_read (VmdevRoot *root, const char *name, char **out_xml, gsize *out_len,
                        GError **error)
 {
   g_autofree char *file = file_name (name, error);
   g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
+  GError *local = NULL;
 
   if (file == NULL)
     return FALSE;
   dir = vmdev_dir_open (root, VMDEV_DOMAIN_DEF_DIR, &local);
-  if (dir == NULL)
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return not_found (error, name);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (!vmdev_dir_read (dir, file, VMDEV_DOMAIN_DEF_MAX_SIZE, out_xml, out_len, &local))
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return not_found (error, name);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if (dir == NULL ||
+      !vmdev_dir_read (dir, file, VMDEV_DOMAIN_DEF_MAX_SIZE, out_xml, out_len, &local))
+    return fail_not_found_or (error, local, name);
   return TRUE;
 }
 
@@ -76,21 +78,14 @@ vmdev_domain_def_delete (VmdevRoot *root, const char *name, GError **error)
 {
   g_autofree char *file = file_name (name, error);
   g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
+  GError *local = NULL;
 
   if (file == NULL)
     return FALSE;
   dir = vmdev_dir_open (root, VMDEV_DOMAIN_DEF_DIR, &local);
-  if (dir == NULL)
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return not_found (error, name);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (!vmdev_dir_has (dir, file))
-    return not_found (error, name);
-  return vmdev_dir_unlink (dir, file, FALSE, error);
+  if (dir == NULL || !vmdev_dir_unlink (dir, file, FALSE, &local))
+    return fail_not_found_or (error, local, name);
+  return TRUE;
 }
 
 gboolean
