@@ -3,6 +3,7 @@
 #include "cli/vmdev-cli-domain.h"
 
 #include "conf/vmdev-domain-defaults.h"
+#include "conf/vmdev-domain-format.h"
 #include "conf/vmdev-domain-parse.h"
 #include "domain/vmdev-domain-run.h"
 #include "qemu/vmdev-qemu-command.h"
@@ -89,24 +90,36 @@ static const Command commands[] = {
     "Options:\n"
     "  -h, --help             show this help\n",
     vmdev_cli_domain_to_argv },
-  { "attach-device", F_CONFIG | F_LIVE, 2, "NAME FILE [--config]", "Attach a device to a domain",
-    "Adds the mdev <hostdev> of FILE to the persistent definition of NAME (a guest\n"
-    "address is assigned; the rest of the definition is unchanged).  A mediated\n"
-    "device already in the domain is refused.\n"
+  { "attach-device", F_CONFIG | F_LIVE, 2, "NAME FILE [--live] [--config]",
+    "Attach a device to a domain",
+    "Adds the mdev <hostdev> of FILE to the domain NAME.  With --config (the\n"
+    "default) it goes into the persistent definition, with a free guest address.\n"
+    "With --live it is hot-plugged into the running domain: it gets the next free\n"
+    "guest PCI slot and QEMU id (hostdevN, or its alias), QEMU adds it (QMP\n"
+    "device_add) and the live definition (dumpxml) and status record it.  A\n"
+    "mediated device already in the domain is refused, and so are ramfb devices\n"
+    "(vfio-pci-nohotplug) for --live.  With both, the persistent change is\n"
+    "checked first and made once the running domain has the device.\n"
     "\n"
     "Options:\n"
     "      --config           change the persistent definition (the default)\n"
-    "      --live             change the running domain (not available yet)\n"
+    "      --live             change the running domain\n"
     "  -h, --help             show this help\n",
     vmdev_cli_domain_attach },
-  { "detach-device", F_CONFIG | F_LIVE, 2, "NAME FILE [--config]",
-    "Detach a device from a domain",
+  { "detach-device", F_CONFIG | F_LIVE | F_TIMEOUT, 2,
+    "NAME FILE [--live [--timeout N]] [--config]", "Detach a device from a domain",
     "Removes the mdev <hostdev> described by FILE (matched by its source UUID, or by\n"
-    "its alias for a managed mdev without one) from the persistent definition of NAME.\n"
+    "its alias for a managed mdev without one) from the domain NAME: from its\n"
+    "persistent definition with --config (the default); from the running domain\n"
+    "with --live.  A live unplug asks QEMU to remove the device (device_del) and\n"
+    "waits for the guest to eject it (DEVICE_DELETED); when the guest does not\n"
+    "within the timeout, the command fails and the device stays attached (the\n"
+    "guest may still eject it later: the live definition then drops it).\n"
     "\n"
     "Options:\n"
     "      --config           change the persistent definition (the default)\n"
-    "      --live             change the running domain (not available yet)\n"
+    "      --live             change the running domain\n"
+    "      --timeout N        wait up to N seconds for the guest (default 10)\n"
     "  -h, --help             show this help\n",
     vmdev_cli_domain_detach },
   { "start", F_PAUSED, 1, "NAME [--paused]", "Start a domain",
@@ -482,7 +495,24 @@ vmdev_cli_domain_dumpxml (VmdevDomainArgs *args)
 
   if (root == NULL)
     return VMDEV_EXIT_FAILURE;
-  /* No domain runs yet: the persistent definition is the one to print. */
+  if (!args->inactive)
+    {
+      /* A running domain: its live definition (with what was hot-plugged). */
+      g_autoptr(VmdevDomainStatus) st = vmdev_domain_get_status (root, args->pos[0], FALSE,
+                                                                 &error);
+      g_autoptr(VmdevDomain) live = NULL;
+
+      if (error != NULL)
+        return vmdev_cli_domain_fail (args, "dumping the XML of a domain", error);
+      if (st != NULL && (live = vmdev_domain_live_read (root, args->pos[0], &error)) == NULL)
+        return vmdev_cli_domain_fail (args, "dumping the XML of a domain", error);
+      if (live != NULL)
+        {
+          xml = vmdev_domain_format (live);
+          fputs (xml, stdout);
+          return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+        }
+    }
   if (!vmdev_domain_def_read (root, args->pos[0], &xml, &len, &error))
     return vmdev_cli_domain_fail (args, "dumping the XML of a domain", error);
   fwrite (xml, 1, len, stdout);
@@ -661,6 +691,14 @@ vmdev_cli_domain_resume (VmdevDomainArgs *args)
   return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
 }
 
+static void
+write_bool (VmdevJsonWriter *w, gboolean value)
+{
+  g_autoptr(JsonNode) node = json_node_init_boolean (json_node_alloc (), value);
+
+  vmdev_json_writer_node (w, node);
+}
+
 int
 vmdev_cli_domain_status (VmdevDomainArgs *args)
 {
@@ -718,6 +756,26 @@ vmdev_cli_domain_status (VmdevDomainArgs *args)
         vmdev_json_writer_node (w, null);
       vmdev_json_writer_key (w, "hostdevs");
       vmdev_json_writer_begin_array (w);
+      for (guint i = 0; st != NULL && i < st->hostdevs->len; i++)
+        {
+          const VmdevDomainStatusHostdev *h = g_ptr_array_index (st->hostdevs, i);
+
+          vmdev_json_writer_begin_object (w);
+          vmdev_json_writer_key (w, "uuid");
+          vmdev_json_writer_string (w, h->uuid);
+          vmdev_json_writer_key (w, "alias");
+          vmdev_json_writer_string (w, h->alias);
+          vmdev_json_writer_key (w, "managed");
+          write_bool (w, h->managed);
+          vmdev_json_writer_key (w, "created_by_vmdev");
+          write_bool (w, h->created_by_vmdev);
+          vmdev_json_writer_key (w, "iommu_group");
+          if (h->iommu_group >= 0)
+            vmdev_json_writer_uint (w, (guint64) h->iommu_group);
+          else
+            vmdev_json_writer_node (w, null);
+          vmdev_json_writer_end_object (w);
+        }
       vmdev_json_writer_end_array (w);
       vmdev_json_writer_end_object (w);
       text = vmdev_json_writer_finish (w, NULL);  /* frees w */

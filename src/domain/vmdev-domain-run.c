@@ -2,6 +2,9 @@
  * per-domain monitor process.  See vmdev-domain-run.h and docs/lifecycle.md. */
 #include "domain/vmdev-domain-run.h"
 
+#include "domain/vmdev-domain-hotplug.h"
+#include "host/vmdev-host.h"
+
 #include "qemu/vmdev-qemu-command.h"
 #include "qemu/vmdev-qmp.h"
 #include "util/vmdev-dir.h"
@@ -27,59 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_DIR "var/log/vmdev"
 /* The fds QEMU finds its listening QMP sockets at (fd=N in its argv). */
 #define QEMU_MONITOR_FD 3
 #define QEMU_COMMAND_FD 4
-
-void
-vmdev_domain_status_free (VmdevDomainStatus *st)
-{
-  if (st == NULL)
-    return;
-  g_free (st->name);
-  g_free (st->uuid);
-  g_free (st->state);
-  g_free (st->started);
-  g_free (st->qmp);
-  g_free (st->log);
-  g_free (st);
-}
-
-guint64
-vmdev_proc_start_time (gint64 pid)
-{
-  g_autofree char *path = NULL, *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *p;
-
-  if (pid <= 0)
-    return 0;
-  path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT "/stat", pid);
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return 0;
-  /* comm may hold spaces and parentheses: fields start after the last ')'. */
-  p = strrchr (text, ')');
-  if (p == NULL)
-    return 0;
-  fields = g_strsplit (p + 2, " ", 0);
-  /* fields[0] is field 3 (state); field 22 is fields[19]. */
-  if (g_strv_length (fields) < 20 || fields[0][0] == 'Z' || fields[0][0] == 'X')
-    return 0;
-  return g_ascii_strtoull (fields[19], NULL, 10);
-}
-
-static char *
-run_rel (const char *name)
-{
-  return g_strdup_printf ("%s/%s", VMDEV_QEMU_RUN_DIR, name);
-}
-
-static char *
-log_rel (const char *name)
-{
-  return g_strdup_printf ("%s/%s.log", LOG_DIR, name);
-}
 
 static char *
 now_iso (void)
@@ -106,134 +59,10 @@ log_line (int fd, const char *fmt, ...)
   n = write (fd, line, strlen (line));
 }
 
-/* Removes the runtime directory of @name (its files, then itself). */
-static void
-remove_run_dir (VmdevRoot *root, const char *name)
-{
-  g_autofree char *rel = run_rel (name);
-  g_autoptr(VmdevDir) dir = vmdev_dir_open (root, rel, NULL);
-  g_autoptr(GPtrArray) names = NULL;
-
-  if (dir == NULL)
-    return;
-  names = vmdev_dir_list (dir, NULL);
-  for (guint i = 0; names != NULL && i < names->len; i++)
-    unlinkat (dir->fd, g_ptr_array_index (names, i), 0);
-  unlinkat (vmdev_root_fd (root), rel, AT_REMOVEDIR);
-}
-
-static gboolean
-status_alive (const VmdevDomainStatus *st)
-{
-  guint64 t = vmdev_proc_start_time (st->pid);
-
-  return t != 0 && t == st->pid_start_time;
-}
-
-static char *
-status_to_json (const VmdevDomainStatus *st)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, VMDEV_DOMAIN_STATUS_VERSION);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, st->name);
-  json_builder_set_member_name (b, "uuid");
-  json_builder_add_string_value (b, st->uuid);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, st->state);
-  json_builder_set_member_name (b, "pid");
-  json_builder_add_int_value (b, st->pid);
-  json_builder_set_member_name (b, "pid_start_time");
-  json_builder_add_int_value (b, (gint64) st->pid_start_time);
-  json_builder_set_member_name (b, "monitor_pid");
-  json_builder_add_int_value (b, st->monitor_pid);
-  json_builder_set_member_name (b, "started");
-  json_builder_add_string_value (b, st->started);
-  json_builder_set_member_name (b, "qmp");
-  json_builder_add_string_value (b, st->qmp);
-  json_builder_set_member_name (b, "log");
-  json_builder_add_string_value (b, st->log);
-  json_builder_set_member_name (b, "hostdevs");
-  json_builder_begin_array (b);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
-}
-
-static gboolean
-status_write (VmdevDir *dir, const VmdevDomainStatus *st, GError **error)
-{
-  g_autofree char *text = status_to_json (st);
-  g_autofree char *data = g_strconcat (text, "\n", NULL);
-
-  return vmdev_dir_write_atomic (dir, VMDEV_DOMAIN_STATUS_FILE, data, strlen (data), 0644,
-                                 error);
-}
-
-/* Reads the recorded status of @name without any check; NULL and no error
- * when there is none. */
-static VmdevDomainStatus *
-status_read (VmdevRoot *root, const char *name, GError **error)
-{
-  g_autofree char *rel = run_rel (name);
-  g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  JsonObject *o;
-  VmdevDomainStatus *st;
-
-  dir = vmdev_dir_open (root, rel, &local);
-  if (dir == NULL)
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return NULL;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  if (!vmdev_dir_read (dir, VMDEV_DOMAIN_STATUS_FILE, 1024 * 1024, &data, &len, &local))
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return NULL;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, len, &local) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      g_autofree char *path = vmdev_dir_child_path (dir, VMDEV_DOMAIN_STATUS_FILE);
-
-      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "reading: %s: %s", path,
-                   local != NULL ? local->message : "not a JSON object");
-      return NULL;
-    }
-  o = json_node_get_object (json_parser_get_root (parser));
-  st = g_new0 (VmdevDomainStatus, 1);
-  st->name = g_strdup (json_object_get_string_member_with_default (o, "name", name));
-  st->uuid = g_strdup (json_object_get_string_member_with_default (o, "uuid", ""));
-  st->state = g_strdup (json_object_get_string_member_with_default (o, "state", "running"));
-  st->pid = json_object_get_int_member_with_default (o, "pid", 0);
-  st->pid_start_time = json_object_get_int_member_with_default (o, "pid_start_time", 0);
-  st->monitor_pid = json_object_get_int_member_with_default (o, "monitor_pid", 0);
-  st->started = g_strdup (json_object_get_string_member_with_default (o, "started", ""));
-  st->qmp = g_strdup (json_object_get_string_member_with_default (o, "qmp", ""));
-  st->log = g_strdup (json_object_get_string_member_with_default (o, "log", ""));
-  return st;
-}
-
 static VmdevQmp *
 qmp_connect (VmdevRoot *root, const char *name, GError **error)
 {
-  g_autofree char *rel = run_rel (name);
+  g_autofree char *rel = vmdev_domain_run_rel (name);
   g_autoptr(VmdevDir) dir = vmdev_dir_open (root, rel, error);
 
   if (dir == NULL)
@@ -275,14 +104,14 @@ vmdev_domain_get_status (VmdevRoot *root, const char *name, gboolean query, GErr
 
   if (!vmdev_name_check ("domain name", name, error))
     return NULL;
-  st = status_read (root, name, &local);
+  st = vmdev_domain_status_read (root, name, &local);
   if (st == NULL)
     {
       if (local != NULL)
         g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  if (!status_alive (st))
+  if (!vmdev_domain_status_alive (st))
     {
       /* Reconcile: a stale status of a dead domain is cleaned up. */
       g_autoptr(VmdevLock) lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL,
@@ -291,12 +120,12 @@ vmdev_domain_get_status (VmdevRoot *root, const char *name, gboolean query, GErr
 
       if (lock == NULL)
         return NULL;
-      again = status_read (root, name, NULL);
-      if (again != NULL && status_alive (again))
+      again = vmdev_domain_status_read (root, name, NULL);
+      if (again != NULL && vmdev_domain_status_alive (again))
         return g_steal_pointer (&again);
       g_debug ("domain '%s': QEMU pid %" G_GINT64_FORMAT " is gone: cleaning up", name, st->pid);
       if (!(again == NULL && vmdev_proc_start_time (st->monitor_pid) != 0))
-        remove_run_dir (root, name);
+        vmdev_domain_remove_run_dir (root, name);
       return NULL;
     }
   if (query)
@@ -325,6 +154,7 @@ typedef struct
   char **argv;
   gboolean paused;
   int ready_fd;
+  GPtrArray *hostdevs;  /* VmdevDomainStatusHostdev*, for status.json */
 } Monitor;
 
 static void
@@ -380,13 +210,33 @@ qemu_exec (Monitor *m, pid_t monitor)
   _exit (127);
 }
 
+/* The guest released a device (maybe after `detach-device --live` gave up
+ * waiting): it leaves the live definition and the status. */
+static void
+monitor_device_deleted (Monitor *m, pid_t qemu, const VmdevQmpEvent *ev)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *data = JSON_NODE_HOLDS_OBJECT (ev->data) ? json_node_get_object (ev->data) : NULL;
+  const char *id = data != NULL ? json_object_get_string_member_with_default (data, "device", NULL)
+                                : NULL;
+  gboolean found = FALSE;
+
+  if (id == NULL)
+    return;
+  if (!vmdev_domain_hotplug_forget (m->root, m->name, qemu, id, &found, &error))
+    log_line (2, "warning: device %s was deleted by the guest, but %s", id, error->message);
+  else if (found)
+    log_line (2, "device %s was released by the guest and removed from the live definition",
+              id);
+}
+
 static void G_GNUC_NORETURN
 monitor_main (Monitor *m)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
   g_autofree char *argv_text = NULL;
-  VmdevDomainStatus st = { 0 };
+  VmdevDomainStatus st = { .hostdevs = m->hostdevs };
   pid_t qemu, self = getpid ();
   int wstatus = 0, null, qfd;
   gboolean reaped = FALSE;
@@ -404,7 +254,7 @@ monitor_main (Monitor *m)
   if (qemu < 0)
     {
       ready_send (m->ready_fd, "err cannot fork QEMU: %s\n", g_strerror (errno));
-      remove_run_dir (m->root, m->name);
+      vmdev_domain_remove_run_dir (m->root, m->name);
       _exit (1);
     }
   if (qemu == 0)
@@ -438,11 +288,11 @@ monitor_main (Monitor *m)
       st.started = now_iso ();
       st.qmp = vmdev_dir_child_path (m->dir, VMDEV_QEMU_COMMAND_SOCKET);
       {
-        g_autofree char *lrel = log_rel (m->name);
+        g_autofree char *lrel = vmdev_domain_log_rel (m->name);
 
         st.log = vmdev_root_display (m->root, lrel);
       }
-      if (st.pid_start_time == 0 || !status_write (m->dir, &st, &error))
+      if (st.pid_start_time == 0 || !vmdev_domain_status_write (m->dir, &st, &error))
         {
           if (error == NULL)
             g_set_error (&error, VMDEV_ERROR, VMDEV_ERROR_FAILED, "QEMU exited");
@@ -460,7 +310,7 @@ monitor_main (Monitor *m)
       waitpid (qemu, &wstatus, 0);
       log_line (2, "domain '%s' failed to start: %s", m->name, error->message);
       log_exit (2, qemu, wstatus);
-      remove_run_dir (m->root, m->name);
+      vmdev_domain_remove_run_dir (m->root, m->name);
       if (WIFEXITED (wstatus))
         ready_send (m->ready_fd, "err QEMU exited with status %d\n", WEXITSTATUS (wstatus));
       else
@@ -488,6 +338,8 @@ monitor_main (Monitor *m)
           while ((ev = vmdev_qmp_pop_event (qmp)) != NULL)
             {
               log_line (2, "QMP event %s", ev->name);
+              if (strcmp (ev->name, "DEVICE_DELETED") == 0)
+                monitor_device_deleted (m, qemu, ev);
               vmdev_qmp_event_free (ev);
             }
         }
@@ -500,13 +352,13 @@ monitor_main (Monitor *m)
     g_autoptr(GError) lerr = NULL;
     g_autoptr(VmdevLock) lock = vmdev_lock_take (m->root, VMDEV_LOCK_GLOBAL,
                                                  VMDEV_LOCK_TIMEOUT_MS, &lerr);
-    g_autoptr(VmdevDomainStatus) cur = status_read (m->root, m->name, NULL);
+    g_autoptr(VmdevDomainStatus) cur = vmdev_domain_status_read (m->root, m->name, NULL);
 
     if (lock == NULL)
       log_line (2, "warning: %s", lerr->message);
     /* Only our own status: a new start may already own the directory. */
     if (cur == NULL || cur->pid == qemu)
-      remove_run_dir (m->root, m->name);
+      vmdev_domain_remove_run_dir (m->root, m->name);
   }
   log_line (2, "domain '%s' stopped", m->name);
   _exit (0);
@@ -560,7 +412,7 @@ listen_at (VmdevDir *dir, const char *name, GError **error)
 static char *
 log_tail (VmdevRoot *root, const char *name, guint n)
 {
-  g_autofree char *rel = log_rel (name);
+  g_autofree char *rel = vmdev_domain_log_rel (name);
   g_auto(VmdevFd) fd = openat (vmdev_root_fd (root), rel, O_RDONLY | O_CLOEXEC);
   g_autoptr(GString) out = g_string_new (NULL);
   g_auto(GStrv) lines = NULL;
@@ -657,6 +509,25 @@ wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
     }
 }
 
+/* What status.json records of the hostdevs of @def: the ids the command line
+ * gives them, and their IOMMU groups as far as they are known now. */
+static GPtrArray *
+status_hostdevs (VmdevRoot *root, const VmdevDomain *def)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_domain_status_hostdev_free);
+
+  for (guint i = 0; i < def->hostdevs->len; i++)
+    {
+      const VmdevHostdev *h = g_ptr_array_index (def->hostdevs, i);
+      g_autofree char *id = vmdev_qemu_hostdev_id (def, i);
+
+      g_ptr_array_add (out, vmdev_domain_status_hostdev_new (
+                              h->uuid, id, h->managed == VMDEV_TRI_YES,
+                              vmdev_domain_mdev_iommu_group (root, h->uuid)));
+    }
+  return out;
+}
+
 gboolean
 vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, guint timeout_ms,
                     GError **error)
@@ -665,8 +536,9 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   g_autoptr(VmdevDomainStatus) st = NULL;
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GString) acc = g_string_new (NULL);
-  g_autofree char *rel = run_rel (def->name);
-  g_autofree char *lrel = log_rel (def->name);
+  g_autoptr(GPtrArray) hostdevs = NULL;
+  g_autofree char *rel = vmdev_domain_run_rel (def->name);
+  g_autofree char *lrel = vmdev_domain_log_rel (def->name);
   g_autofree char *shown = NULL, *run_dir = NULL, *line = NULL;
   g_auto(GStrv) argv = NULL;
   g_auto(VmdevFd) mon = -1, cmd = -1, log_fd = -1, rfd = -1, wfd = -1;
@@ -693,16 +565,16 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
   if (lock == NULL)
     return FALSE;
-  st = status_read (root, def->name, NULL);
-  if (st != NULL && status_alive (st))
+  st = vmdev_domain_status_read (root, def->name, NULL);
+  if (st != NULL && vmdev_domain_status_alive (st))
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
                    def->name);
       return FALSE;
     }
-  remove_run_dir (root, def->name);
+  vmdev_domain_remove_run_dir (root, def->name);
   if (!vmdev_root_mkdir_p (root, rel, 0700, error) ||
-      !vmdev_root_mkdir_p (root, LOG_DIR, 0755, error))
+      !vmdev_root_mkdir_p (root, VMDEV_DOMAIN_LOG_DIR, 0755, error))
     return FALSE;
   dir = vmdev_dir_open (root, rel, error);
   if (dir == NULL)
@@ -712,13 +584,19 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
     {
       g_autofree char *lshown = vmdev_root_display (root, lrel);
 
-      remove_run_dir (root, def->name);
+      vmdev_domain_remove_run_dir (root, def->name);
       return vmdev_error_from_errno (error, errno, "opening", lshown);
     }
   if ((mon = listen_at (dir, VMDEV_QEMU_MONITOR_SOCKET, error)) < 0 ||
       (cmd = listen_at (dir, VMDEV_QEMU_COMMAND_SOCKET, error)) < 0)
     {
-      remove_run_dir (root, def->name);
+      vmdev_domain_remove_run_dir (root, def->name);
+      return FALSE;
+    }
+  hostdevs = status_hostdevs (root, def);
+  if (!vmdev_domain_live_write (dir, def, error))
+    {
+      vmdev_domain_remove_run_dir (root, def->name);
       return FALSE;
     }
   shown = vmdev_root_display (root, rel);
@@ -730,12 +608,12 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   argv = vmdev_qemu_build_argv (def, &opts, error);
   if (argv == NULL)
     {
-      remove_run_dir (root, def->name);
+      vmdev_domain_remove_run_dir (root, def->name);
       return FALSE;
     }
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     {
-      remove_run_dir (root, def->name);
+      vmdev_domain_remove_run_dir (root, def->name);
       return vmdev_error_from_errno (error, errno, "creating a pipe", "monitor");
     }
   rfd = pipefd[0];
@@ -745,7 +623,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   child = fork ();
   if (child < 0)
     {
-      remove_run_dir (root, def->name);
+      vmdev_domain_remove_run_dir (root, def->name);
       return vmdev_error_from_errno (error, errno, "forking", "monitor");
     }
   if (child == 0)
@@ -753,6 +631,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
       Monitor m = {
         .root = root, .name = def->name, .uuid = def->uuid, .dir = dir, .log_fd = log_fd,
         .mon_sock = mon, .cmd_sock = cmd, .argv = argv, .paused = paused, .ready_fd = wfd,
+        .hostdevs = hostdevs,
       };
       pid_t grandchild;
 
@@ -809,7 +688,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   if (qemu_pid > 0)
     kill ((pid_t) qemu_pid, SIGKILL);
   wait_pid_gone (qemu_pid, 0, 5000);
-  remove_run_dir (root, def->name);
+  vmdev_domain_remove_run_dir (root, def->name);
   if (timed_out)
     g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
                  "domain '%s': QEMU did not start within %u s; killed it", def->name,
@@ -825,7 +704,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
 static gboolean
 wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_ms)
 {
-  g_autofree char *rel = run_rel (st->name);
+  g_autofree char *rel = vmdev_domain_run_rel (st->name);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   struct stat sb;
 
@@ -870,7 +749,7 @@ vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error)
   kill ((pid_t) st->pid, SIGTERM);
   if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
     {
-      if (status_alive (st))
+      if (vmdev_domain_status_alive (st))
         kill ((pid_t) st->pid, SIGKILL);
       if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
         {
@@ -916,7 +795,7 @@ vmdev_domain_qmp_simple (VmdevRoot *root, const char *name, const char *command,
     return FALSE;
   if (strcmp (command, "stop") == 0 || strcmp (command, "cont") == 0)
     {
-      g_autofree char *rel = run_rel (name);
+      g_autofree char *rel = vmdev_domain_run_rel (name);
       g_autoptr(VmdevLock) lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL,
                                                    VMDEV_LOCK_TIMEOUT_MS, error);
       g_autoptr(VmdevDir) dir = NULL;
@@ -924,13 +803,13 @@ vmdev_domain_qmp_simple (VmdevRoot *root, const char *name, const char *command,
 
       if (lock == NULL)
         return FALSE;
-      cur = status_read (root, name, NULL);
+      cur = vmdev_domain_status_read (root, name, NULL);
       dir = vmdev_dir_open (root, rel, NULL);
       if (cur != NULL && dir != NULL && cur->pid == st->pid)
         {
           g_free (cur->state);
           cur->state = g_strdup (strcmp (command, "stop") == 0 ? "paused" : "running");
-          return status_write (dir, cur, error);
+          return vmdev_domain_status_write (dir, cur, error);
         }
     }
   return TRUE;

@@ -12,36 +12,15 @@
 #include <glib.h>
 
 #include "conf/vmdev-domain.h"
+#include "domain/vmdev-domain-status.h"
 #include "util/vmdev-root.h"
 
-#define VMDEV_DOMAIN_STATUS_FILE "status.json"
-#define VMDEV_DOMAIN_STATUS_VERSION 1
 /* How long `start` waits for QEMU to run and the status to be written. */
 #define VMDEV_DOMAIN_START_TIMEOUT_MS 30000
 /* How long `destroy` waits after SIGTERM, then after SIGKILL, then for the monitor. */
 #define VMDEV_DOMAIN_STOP_TIMEOUT_MS 10000
 /* The bound of a QMP command sent by vmdev (query-status, stop, cont, ...). */
 #define VMDEV_DOMAIN_QMP_TIMEOUT_MS 5000
-
-typedef struct
-{
-  char *name;
-  char *uuid;
-  char *state;           /* "running" | "paused" */
-  gint64 pid;            /* QEMU */
-  guint64 pid_start_time;
-  gint64 monitor_pid;
-  char *started;         /* ISO-8601 UTC */
-  char *qmp;             /* display path of qmp.sock */
-  char *log;             /* display path of the log */
-} VmdevDomainStatus;
-
-void vmdev_domain_status_free (VmdevDomainStatus *st);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmdevDomainStatus, vmdev_domain_status_free)
-
-/* The start time (clock ticks since boot, /proc/<pid>/stat field 22) of @pid;
- * 0 when it does not exist (or is a zombie). */
-guint64 vmdev_proc_start_time (gint64 pid);
 
 /* The status of @name: NULL (and no error) when it is not running.  A stale
  * status (its QEMU is gone) is cleaned up (the runtime directory removed).

@@ -15,6 +15,7 @@ cat > "$tmp_root/vm1.xml" <<XML
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
   <devices>
     <emulator>$qemu</emulator>
     <video><model type='none'/></video>
@@ -66,6 +67,23 @@ run domain list --json
 is "$out" "[{\"name\":\"vm1\",\"uuid\":\"6b3c1d4e-0c0f-4a1e-9d55-0a8a4f6c2b11\",\"state\":\"paused\",\"pid\":$pid}]" \
   "list --json: paused"
 run domain resume vm1
+
+# --- hotplug of an mdev that does not exist: QEMU refuses, nothing is recorded
+cat > "$tmp_root/missing.xml" <<XML
+<hostdev mode='subsystem' type='mdev' model='vfio-pci'>
+  <source><address uuid='aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'/></source>
+</hostdev>
+XML
+live_before=$("$VMDEV" domain dumpxml vm1)
+run domain attach-device vm1 "$tmp_root/missing.xml" --live
+like "$rc|$err" "^1\|vmdev: attaching device: mdev aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee: QEMU did not add it to domain 'vm1': .*/sys/bus/mdev/devices/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" \
+  "hotplug of a missing mdev: QEMU's device_add error"
+is "$("$VMDEV" domain dumpxml vm1)|$(status_json vm1 | jq -c .hostdevs)" "$live_before|[]" \
+  "nothing recorded: live definition and status unchanged"
+is "$(ls "$root/run/vmdev/d/vm1" | tr '\n' ' ')" "domain.xml mon.sock qmp.sock status.json " \
+  "no other runtime files"
+alive "$pid"
+ok $? "QEMU still runs"
 
 # --- shutdown: a guest without an OS ignores ACPI, so --timeout destroys it
 run domain shutdown vm1 --timeout 1
@@ -150,9 +168,18 @@ is "$rc|$out" "0|Domain 'vm1' destroyed" "destroy under the long root"
 [ -s "$long/var/log/vmdev/vm1.log" ] && [ ! -e "$long/run/vmdev/d/vm1" ]
 ok $? "the long root got the log, and its runtime dir is gone"
 
+# --- without ACPI, machine pc has no PCI hotplug: QEMU says so, vmdev says why
+sed -e '/<features>/d' -e 's|vm1|vm3|' -e 's|6b3c1d4e|8b3c1d4e|' "$tmp_root/vm1.xml" > "$tmp_root/vm3.xml"
+run domain define "$tmp_root/vm3.xml"
+run domain start vm3 --paused
+run domain attach-device vm3 "$tmp_root/missing.xml" --live
+like "$rc|$err" "^1\|.*Bus 'pci.0' does not support hotplugging.* \(PCI hotplug needs <features><acpi/></features> in the domain\)$" \
+  "hotplug without ACPI: QEMU's refusal and the hint"
+run domain destroy vm3
+
 # --- nothing left behind
 left=$(ls -A "$root/run/vmdev/d" 2>/dev/null)
 is "$left" "" "no runtime dirs left"
-left=$(pgrep -f -- "-name guest=vm[12]," | while read -r p; do alive "$p" && grep -lq "$root" "/proc/$p/cmdline" 2>/dev/null && echo "$p"; done)
+left=$(pgrep -f -- "-name guest=vm[123]," | while read -r p; do alive "$p" && grep -lq "$root" "/proc/$p/cmdline" 2>/dev/null && echo "$p"; done)
 is "$left" "" "no QEMU left"
 finish

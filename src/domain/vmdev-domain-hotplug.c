@@ -1,0 +1,363 @@
+/* vmdev-domain-hotplug.c: attach-device and detach-device --live.  See
+ * vmdev-domain-hotplug.h and docs/lifecycle.md. */
+#include "domain/vmdev-domain-hotplug.h"
+
+#include "conf/vmdev-domain-defaults.h"
+#include "conf/vmdev-hostdev.h"
+#include "domain/vmdev-domain-run.h"
+#include "domain/vmdev-domain-status.h"
+#include "qemu/vmdev-qemu-command.h"
+#include "qemu/vmdev-qmp.h"
+#include "util/vmdev-error.h"
+#include "util/vmdev-json-string.h"
+#include "util/vmdev-lock.h"
+#include "util/vmdev-name.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Takes the global lock and reads the status of @name, which must be
+ * running; opens its runtime directory. */
+static gboolean
+lock_running (VmdevRoot *root, const char *name, VmdevLock **out_lock,
+              VmdevDomainStatus **out_st, VmdevDir **out_dir, GError **error)
+{
+  g_autofree char *rel = vmdev_domain_run_rel (name);
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  GError *local = NULL;
+
+  if (!vmdev_name_check ("domain name", name, error))
+    return FALSE;
+  *out_lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
+  if (*out_lock == NULL)
+    return FALSE;
+  st = vmdev_domain_status_read (root, name, &local);
+  if (st == NULL || !vmdev_domain_status_alive (st))
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      else
+        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND,
+                     "domain '%s' is not running (--live needs a running domain)", name);
+      return FALSE;
+    }
+  *out_dir = vmdev_dir_open (root, rel, error);
+  if (*out_dir == NULL)
+    return FALSE;
+  *out_st = g_steal_pointer (&st);
+  return TRUE;
+}
+
+/* The next QEMU id for a hot-plugged hostdev: "hostdevN" past every one in use. */
+static char *
+next_hostdev_id (const VmdevDomainStatus *st)
+{
+  guint next = st->hostdevs->len;
+
+  for (guint i = 0; i < st->hostdevs->len; i++)
+    {
+      const VmdevDomainStatusHostdev *h = g_ptr_array_index (st->hostdevs, i);
+      guint64 n;
+
+      if (g_str_has_prefix (h->alias, "hostdev") &&
+          g_ascii_string_to_unsigned (h->alias + strlen ("hostdev"), 10, 0, G_MAXUINT - 1, &n,
+                                      NULL))
+        next = MAX (next, (guint) n + 1);
+    }
+  return g_strdup_printf ("hostdev%u", next);
+}
+
+static gboolean
+alias_in_use (const VmdevDomainStatus *st, const char *id)
+{
+  for (guint i = 0; i < st->hostdevs->len; i++)
+    if (strcmp (((VmdevDomainStatusHostdev *) g_ptr_array_index (st->hostdevs, i))->alias,
+                id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static JsonNode *
+device_del (VmdevQmp *qmp, const char *id, GError **error)
+{
+  g_autoptr(GString) args = g_string_new ("{\"id\":");
+
+  vmdev_json_string_append (args, id, VMDEV_JSON_STRING_ESCAPE_DEL);
+  g_string_append_c (args, '}');
+  return vmdev_qmp_execute_json (qmp, "device_del", args->str, error);
+}
+
+/* Undoes a device_add that cannot be recorded: asks QEMU to remove it again
+ * (a guest that already saw it has to eject it). */
+static void
+undo_device_add (VmdevQmp *qmp, const char *name, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = device_del (qmp, id, &error);
+
+  if (ret == NULL)
+    g_warning ("domain '%s': undoing the hotplug of %s: device_del failed: %s", name, id,
+               error->message);
+}
+
+gboolean
+vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostdev_in,
+                          GError **error)
+{
+  g_autoptr(VmdevHostdev) hostdev = hostdev_in;
+  g_autoptr(VmdevLock) lock = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(VmdevDomain) live = NULL;
+  g_autoptr(VmdevQmp) qmp = NULL;
+  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *what = vmdev_hostdev_describe (hostdev_in);
+  g_autofree char *id = NULL, *props = NULL;
+  const VmdevHostdev *added;
+  guint n_controllers;
+
+  if (!lock_running (root, name, &lock, &st, &dir, error))
+    return FALSE;
+  if (hostdev->uuid == NULL)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
+                   "%s: a managed mdev without a UUID cannot be hot-plugged; give its "
+                   "<source> an <address uuid='...'/>", what);
+      return FALSE;
+    }
+  if (hostdev->ramfb == VMDEV_TRI_YES)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
+                   "%s: a device with ramfb='on' (vfio-pci-nohotplug) cannot be hot-plugged; "
+                   "attach it with --config and restart the domain", what);
+      return FALSE;
+    }
+  live = vmdev_domain_live_read (root, name, error);
+  if (live == NULL)
+    return FALSE;
+  if (vmdev_domain_find_hostdev_uuid (live, hostdev->uuid) >= 0)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS,
+                   "mediated device %s is already attached to domain '%s'", hostdev->uuid, name);
+      return FALSE;
+    }
+  if (hostdev->info.alias != NULL && alias_in_use (st, hostdev->info.alias))
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS,
+                   "%s: domain '%s' has a device with the alias '%s' already", what, name,
+                   hostdev->info.alias);
+      return FALSE;
+    }
+  n_controllers = live->controllers->len;
+  if (!vmdev_domain_add_hostdev (live, hostdev, error))
+    return FALSE;
+  added = g_steal_pointer (&hostdev);  /* owned by live */
+  if (live->controllers->len != n_controllers)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NO_SPACE,
+                   "%s: domain '%s' has no free hot-pluggable PCI slot (a new controller would "
+                   "be needed); add a pcie-root-port or pci-bridge to its definition and "
+                   "restart it", what, name);
+      return FALSE;
+    }
+  id = added->info.alias != NULL ? g_strdup (added->info.alias) : next_hostdev_id (st);
+  props = vmdev_qemu_hostdev_props (live, live->hostdevs->len - 1, NULL, id, error);
+  if (props == NULL)
+    return FALSE;
+  g_debug ("domain '%s': device_add %s", name, props);
+  qmp = vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET, VMDEV_DOMAIN_QMP_TIMEOUT_MS, error);
+  if (qmp == NULL)
+    return FALSE;
+  vmdev_qmp_set_timeout (qmp, VMDEV_DOMAIN_DEVICE_ADD_TIMEOUT_MS);
+  ret = vmdev_qmp_execute_json (qmp, "device_add", props, &local);
+  if (ret == NULL)
+    {
+      if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
+        undo_device_add (qmp, name, id);
+      /* Without ACPI, i440fx's pci.0 has no hotplug controller. */
+      g_set_error (error, VMDEV_ERROR, local->code, "%s: QEMU did not add it to domain '%s': %s%s",
+                   what, name, local->message,
+                   !live->feature_acpi && strstr (local->message, "does not support hotplugging")
+                   ? " (PCI hotplug needs <features><acpi/></features> in the domain)" : "");
+      return FALSE;
+    }
+  g_ptr_array_add (st->hostdevs,
+                   vmdev_domain_status_hostdev_new (added->uuid, id,
+                                                    added->managed == VMDEV_TRI_YES,
+                                                    vmdev_domain_mdev_iommu_group (root,
+                                                                                   added->uuid)));
+  if (!vmdev_domain_status_write (dir, st, error))
+    {
+      undo_device_add (qmp, name, id);
+      return FALSE;
+    }
+  if (!vmdev_domain_live_write (dir, live, error))
+    {
+      undo_device_add (qmp, name, id);
+      g_ptr_array_remove_index (st->hostdevs, st->hostdevs->len - 1);
+      vmdev_domain_status_write (dir, st, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The index in @live of the hostdev @match names (by UUID, else alias), or -1. */
+static int
+find_hostdev (const VmdevDomain *live, const VmdevHostdev *match)
+{
+  if (match->uuid != NULL)
+    return vmdev_domain_find_hostdev_uuid (live, match->uuid);
+  for (guint i = 0; i < live->hostdevs->len && match->info.alias != NULL; i++)
+    if (g_strcmp0 (((VmdevHostdev *) g_ptr_array_index (live->hostdevs, i))->info.alias,
+                   match->info.alias) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Removes the hostdev known to QEMU as @id from @st and @live and writes
+ * both; *@found says whether there was one. */
+static gboolean
+forget_locked (VmdevDir *dir, VmdevDomainStatus *st, VmdevDomain *live, const char *id,
+               gboolean *found, GError **error)
+{
+  const VmdevDomainStatusHostdev *sh = NULL;
+  guint si = 0;
+  int li;
+
+  *found = FALSE;
+  for (si = 0; si < st->hostdevs->len; si++)
+    {
+      sh = g_ptr_array_index (st->hostdevs, si);
+      if (strcmp (sh->alias, id) == 0)
+        break;
+    }
+  if (si == st->hostdevs->len)
+    return TRUE;
+  *found = TRUE;
+  li = vmdev_domain_find_hostdev_uuid (live, sh->uuid);
+  if (li >= 0)
+    {
+      g_ptr_array_remove_index (live->hostdevs, (guint) li);
+      if (!vmdev_domain_live_write (dir, live, error))
+        return FALSE;
+    }
+  g_ptr_array_remove_index (st->hostdevs, si);
+  return vmdev_domain_status_write (dir, st, error);
+}
+
+gboolean
+vmdev_domain_detach_live (VmdevRoot *root, const char *name, const VmdevHostdev *match,
+                          guint timeout_ms, GError **error)
+{
+  g_autoptr(VmdevLock) lock = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(VmdevDomain) live = NULL;
+  g_autoptr(VmdevQmp) qmp = NULL;
+  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevQmpEvent) ev = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *what = vmdev_hostdev_describe (match);
+  g_autofree char *id = NULL;
+  const VmdevHostdev *h;
+  gboolean found;
+  int index, si;
+
+  if (timeout_ms == 0)
+    timeout_ms = VMDEV_DOMAIN_UNPLUG_TIMEOUT_MS;
+  if (!lock_running (root, name, &lock, &st, &dir, error))
+    return FALSE;
+  live = vmdev_domain_live_read (root, name, error);
+  if (live == NULL)
+    return FALSE;
+  index = find_hostdev (live, match);
+  if (index < 0)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND, "domain '%s' has no %s", name,
+                   what);
+      return FALSE;
+    }
+  h = g_ptr_array_index (live->hostdevs, index);
+  g_clear_pointer (&what, g_free);
+  what = vmdev_hostdev_describe (h);
+  if (h->ramfb == VMDEV_TRI_YES)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
+                   "%s: a device with ramfb='on' (vfio-pci-nohotplug) cannot be hot-unplugged; "
+                   "detach it with --config and restart the domain", what);
+      return FALSE;
+    }
+  si = vmdev_domain_status_find_hostdev (st, h->uuid);
+  id = si >= 0 ? g_strdup (((VmdevDomainStatusHostdev *) g_ptr_array_index (st->hostdevs, si))->alias)
+               : vmdev_qemu_hostdev_id (live, (guint) index);
+  qmp = vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET, VMDEV_DOMAIN_QMP_TIMEOUT_MS, error);
+  if (qmp == NULL)
+    return FALSE;
+  ret = device_del (qmp, id, &local);
+  if (ret == NULL)
+    {
+      g_autofree char *klass = vmdev_qmp_error_class (local);
+
+      /* QEMU has no such device any more: the guest released it already. */
+      if (g_strcmp0 (klass, "DeviceNotFound") != 0)
+        {
+          g_set_error (error, VMDEV_ERROR, local->code,
+                       "%s: QEMU did not start removing it from domain '%s': %s", what, name,
+                       local->message);
+          return FALSE;
+        }
+      g_debug ("domain '%s': device_del %s: %s: forgetting it", name, id, local->message);
+    }
+  else
+    {
+      ev = vmdev_qmp_wait_event (qmp, "DEVICE_DELETED", "device", id, timeout_ms, &local);
+      if (ev == NULL)
+        {
+          if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
+            g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
+                         "%s: the guest of domain '%s' did not release it within %u s (it needs "
+                         "a guest OS that ejects the device); it stays attached, and is "
+                         "released if the guest ejects it later", what, name,
+                         timeout_ms / 1000);
+          else
+            g_set_error (error, VMDEV_ERROR, local->code,
+                         "%s: waiting for domain '%s' to release it: %s", what, name,
+                         local->message);
+          return FALSE;
+        }
+    }
+  if (si < 0)
+    {
+      /* Not in the status (written by an older vmdev): only the definition. */
+      g_ptr_array_remove_index (live->hostdevs, (guint) index);
+      return vmdev_domain_live_write (dir, live, error);
+    }
+  return forget_locked (dir, st, live, id, &found, error);
+}
+
+gboolean
+vmdev_domain_hotplug_forget (VmdevRoot *root, const char *name, pid_t qemu_pid, const char *id,
+                             gboolean *found, GError **error)
+{
+  g_autofree char *rel = vmdev_domain_run_rel (name);
+  g_autoptr(VmdevLock) lock = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(VmdevDomain) live = NULL;
+
+  *found = FALSE;
+  lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
+  if (lock == NULL)
+    return FALSE;
+  st = vmdev_domain_status_read (root, name, error);
+  if (st == NULL)
+    return error == NULL || *error == NULL;
+  if (qemu_pid > 0 && st->pid != qemu_pid)
+    return TRUE;
+  dir = vmdev_dir_open (root, rel, error);
+  live = dir != NULL ? vmdev_domain_live_read (root, name, error) : NULL;
+  if (live == NULL)
+    return FALSE;
+  return forget_locked (dir, st, live, id, found, error);
+}
