@@ -4,6 +4,7 @@
 
 #include "conf/vmdev-domain-defaults.h"
 #include "conf/vmdev-hostdev.h"
+#include "domain/vmdev-domain-prepare.h"
 #include "domain/vmdev-domain-run.h"
 #include "domain/vmdev-domain-status.h"
 #include "qemu/vmdev-qemu-command.h"
@@ -44,6 +45,7 @@ lock_running (VmdevRoot *root, const char *name, VmdevLock **out_lock,
   *out_dir = vmdev_dir_open (root, rel, error);
   if (*out_dir == NULL)
     return FALSE;
+  vmdev_domain_reconcile_claims (root);
   *out_st = g_steal_pointer (&st);
   return TRUE;
 }
@@ -100,6 +102,17 @@ undo_device_add (VmdevQmp *qmp, const char *name, const char *id)
                error->message);
 }
 
+/* Undoes a prepare after a failure; FALSE for the caller to return. */
+static gboolean
+release_failed (VmdevRoot *root, const VmdevPrepared *prepared)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vmdev_domain_release_claim (root, prepared->uuid, &error))
+    g_warning ("%s", error->message);
+  return FALSE;
+}
+
 gboolean
 vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostdev_in,
                           GError **error)
@@ -114,18 +127,13 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   g_autoptr(GError) local = NULL;
   g_autofree char *what = vmdev_hostdev_describe (hostdev_in);
   g_autofree char *id = NULL, *props = NULL;
+  g_auto(VmdevPrepared) prepared = { 0 };
   const VmdevHostdev *added;
+  VmdevDomainStatusHostdev *sh;
   guint n_controllers;
 
   if (!lock_running (root, name, &lock, &st, &dir, error))
     return FALSE;
-  if (hostdev->uuid == NULL)
-    {
-      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
-                   "%s: a managed mdev without a UUID cannot be hot-plugged; give its "
-                   "<source> an <address uuid='...'/>", what);
-      return FALSE;
-    }
   if (hostdev->ramfb == VMDEV_TRI_YES)
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
@@ -136,7 +144,7 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   live = vmdev_domain_live_read (root, name, error);
   if (live == NULL)
     return FALSE;
-  if (vmdev_domain_find_hostdev_uuid (live, hostdev->uuid) >= 0)
+  if (hostdev->uuid != NULL && vmdev_domain_find_hostdev_uuid (live, hostdev->uuid) >= 0)
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS,
                    "mediated device %s is already attached to domain '%s'", hostdev->uuid, name);
@@ -149,9 +157,16 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
                    hostdev->info.alias);
       return FALSE;
     }
+  /* DESIGN.md §7 steps 1-2: claim, create (managed), check. */
+  if (!vmdev_domain_prepare_hostdev (root, live, hostdev, &prepared, error))
+    return FALSE;
+  if (hostdev->uuid == NULL)
+    hostdev->uuid = g_strdup (prepared.uuid);
+  g_clear_pointer (&what, g_free);
+  what = vmdev_hostdev_describe (hostdev);
   n_controllers = live->controllers->len;
   if (!vmdev_domain_add_hostdev (live, hostdev, error))
-    return FALSE;
+    return release_failed (root, &prepared);
   added = g_steal_pointer (&hostdev);  /* owned by live */
   if (live->controllers->len != n_controllers)
     {
@@ -159,22 +174,26 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
                    "%s: domain '%s' has no free hot-pluggable PCI slot (a new controller would "
                    "be needed); add a pcie-root-port or pci-bridge to its definition and "
                    "restart it", what, name);
-      return FALSE;
+      return release_failed (root, &prepared);
     }
   id = added->info.alias != NULL ? g_strdup (added->info.alias) : next_hostdev_id (st);
   props = vmdev_qemu_hostdev_props (live, live->hostdevs->len - 1, NULL, id, error);
   if (props == NULL)
-    return FALSE;
+    return release_failed (root, &prepared);
   g_debug ("domain '%s': device_add %s", name, props);
   qmp = vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET, VMDEV_DOMAIN_QMP_TIMEOUT_MS, error);
   if (qmp == NULL)
-    return FALSE;
+    return release_failed (root, &prepared);
   vmdev_qmp_set_timeout (qmp, VMDEV_DOMAIN_DEVICE_ADD_TIMEOUT_MS);
   ret = vmdev_qmp_execute_json (qmp, "device_add", props, &local);
   if (ret == NULL)
     {
+      /* A timed-out device_add may still complete: the claim stays for
+       * reconcile, which releases it once the status does not list it. */
       if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
         undo_device_add (qmp, name, id);
+      else
+        release_failed (root, &prepared);
       /* Without ACPI, i440fx's pci.0 has no hotplug controller. */
       g_set_error (error, VMDEV_ERROR, local->code, "%s: QEMU did not add it to domain '%s': %s%s",
                    what, name, local->message,
@@ -182,11 +201,10 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
                    ? " (PCI hotplug needs <features><acpi/></features> in the domain)" : "");
       return FALSE;
     }
-  g_ptr_array_add (st->hostdevs,
-                   vmdev_domain_status_hostdev_new (added->uuid, id,
-                                                    added->managed == VMDEV_TRI_YES,
-                                                    vmdev_domain_mdev_iommu_group (root,
-                                                                                   added->uuid)));
+  sh = vmdev_domain_status_hostdev_new (added->uuid, id, added->managed == VMDEV_TRI_YES,
+                                        prepared.iommu_group);
+  sh->created_by_vmdev = prepared.created_by_vmdev;
+  g_ptr_array_add (st->hostdevs, sh);
   if (!vmdev_domain_status_write (dir, st, error))
     {
       undo_device_add (qmp, name, id);
@@ -199,6 +217,8 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
       vmdev_domain_status_write (dir, st, NULL);
       return FALSE;
     }
+  if (!vmdev_domain_claim_set_state (root, added->uuid, VMDEV_CLAIM_ACTIVE, &local))
+    g_warning ("%s", local->message);
   return TRUE;
 }
 
@@ -218,10 +238,11 @@ find_hostdev (const VmdevDomain *live, const VmdevHostdev *match)
 /* Removes the hostdev known to QEMU as @id from @st and @live and writes
  * both; *@found says whether there was one. */
 static gboolean
-forget_locked (VmdevDir *dir, VmdevDomainStatus *st, VmdevDomain *live, const char *id,
-               gboolean *found, GError **error)
+forget_locked (VmdevRoot *root, VmdevDir *dir, VmdevDomainStatus *st, VmdevDomain *live,
+               const char *id, gboolean *found, GError **error)
 {
   const VmdevDomainStatusHostdev *sh = NULL;
+  g_autofree char *uuid = NULL;
   guint si = 0;
   int li;
 
@@ -242,8 +263,12 @@ forget_locked (VmdevDir *dir, VmdevDomainStatus *st, VmdevDomain *live, const ch
       if (!vmdev_domain_live_write (dir, live, error))
         return FALSE;
     }
+  uuid = g_strdup (sh->uuid);
   g_ptr_array_remove_index (st->hostdevs, si);
-  return vmdev_domain_status_write (dir, st, error);
+  if (!vmdev_domain_status_write (dir, st, error))
+    return FALSE;
+  /* QEMU let go of the device: what was done for it is undone. */
+  return vmdev_domain_release_claim (root, uuid, error);
 }
 
 gboolean
@@ -330,10 +355,13 @@ vmdev_domain_detach_live (VmdevRoot *root, const char *name, const VmdevHostdev 
   if (si < 0)
     {
       /* Not in the status (written by an older vmdev): only the definition. */
+      g_autofree char *uuid = g_strdup (h->uuid);
+
       g_ptr_array_remove_index (live->hostdevs, (guint) index);
-      return vmdev_domain_live_write (dir, live, error);
+      return vmdev_domain_live_write (dir, live, error) &&
+             (uuid == NULL || vmdev_domain_release_claim (root, uuid, error));
     }
-  return forget_locked (dir, st, live, id, &found, error);
+  return forget_locked (root, dir, st, live, id, &found, error);
 }
 
 gboolean
@@ -359,5 +387,5 @@ vmdev_domain_hotplug_forget (VmdevRoot *root, const char *name, pid_t qemu_pid, 
   live = dir != NULL ? vmdev_domain_live_read (root, name, error) : NULL;
   if (live == NULL)
     return FALSE;
-  return forget_locked (dir, st, live, id, found, error);
+  return forget_locked (root, dir, st, live, id, found, error);
 }

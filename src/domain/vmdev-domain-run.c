@@ -2,7 +2,10 @@
  * per-domain monitor process.  See vmdev-domain-run.h and docs/lifecycle.md. */
 #include "domain/vmdev-domain-run.h"
 
+#include "conf/vmdev-domain-format.h"
+#include "conf/vmdev-domain-parse.h"
 #include "domain/vmdev-domain-hotplug.h"
+#include "domain/vmdev-domain-prepare.h"
 #include "host/vmdev-host.h"
 
 #include "qemu/vmdev-qemu-command.h"
@@ -125,7 +128,10 @@ vmdev_domain_get_status (VmdevRoot *root, const char *name, gboolean query, GErr
         return g_steal_pointer (&again);
       g_debug ("domain '%s': QEMU pid %" G_GINT64_FORMAT " is gone: cleaning up", name, st->pid);
       if (!(again == NULL && vmdev_proc_start_time (st->monitor_pid) != 0))
-        vmdev_domain_remove_run_dir (root, name);
+        {
+          vmdev_domain_remove_run_dir (root, name);
+          vmdev_domain_reconcile_claims (root);
+        }
       return NULL;
     }
   if (query)
@@ -358,7 +364,14 @@ monitor_main (Monitor *m)
       log_line (2, "warning: %s", lerr->message);
     /* Only our own status: a new start may already own the directory. */
     if (cur == NULL || cur->pid == qemu)
-      vmdev_domain_remove_run_dir (m->root, m->name);
+      {
+        g_autoptr(GError) rerr = NULL;
+
+        vmdev_domain_remove_run_dir (m->root, m->name);
+        /* DESIGN.md §7 in reverse: what start did for each mdev. */
+        if (!vmdev_domain_release_domain_claims (m->root, m->name, &rerr))
+          log_line (2, "warning: %s (the next vmdev command retries)", rerr->message);
+      }
   }
   log_line (2, "domain '%s' stopped", m->name);
   _exit (0);
@@ -509,34 +522,14 @@ wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
     }
 }
 
-/* What status.json records of the hostdevs of @def: the ids the command line
- * gives them, and their IOMMU groups as far as they are known now. */
-static GPtrArray *
-status_hostdevs (VmdevRoot *root, const VmdevDomain *def)
+/* Launches QEMU for the live definition @def under a new monitor; the
+ * caller holds the lock and has prepared the hostdevs (@hostdevs). */
+static gboolean
+launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs, gboolean paused,
+        guint timeout_ms, GError **error)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_domain_status_hostdev_free);
-
-  for (guint i = 0; i < def->hostdevs->len; i++)
-    {
-      const VmdevHostdev *h = g_ptr_array_index (def->hostdevs, i);
-      g_autofree char *id = vmdev_qemu_hostdev_id (def, i);
-
-      g_ptr_array_add (out, vmdev_domain_status_hostdev_new (
-                              h->uuid, id, h->managed == VMDEV_TRI_YES,
-                              vmdev_domain_mdev_iommu_group (root, h->uuid)));
-    }
-  return out;
-}
-
-gboolean
-vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, guint timeout_ms,
-                    GError **error)
-{
-  g_autoptr(VmdevLock) lock = NULL;
-  g_autoptr(VmdevDomainStatus) st = NULL;
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GString) acc = g_string_new (NULL);
-  g_autoptr(GPtrArray) hostdevs = NULL;
   g_autofree char *rel = vmdev_domain_run_rel (def->name);
   g_autofree char *lrel = vmdev_domain_log_rel (def->name);
   g_autofree char *shown = NULL, *run_dir = NULL, *line = NULL;
@@ -548,30 +541,6 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   int pipefd[2], wstatus;
   pid_t child;
 
-  if (timeout_ms == 0)
-    timeout_ms = VMDEV_DOMAIN_START_TIMEOUT_MS;
-  if (!vmdev_name_check ("domain name", def->name, error))
-    return FALSE;
-  st = vmdev_domain_get_status (root, def->name, FALSE, error);
-  if (st != NULL)
-    {
-      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
-                   def->name);
-      return FALSE;
-    }
-  if (error != NULL && *error != NULL)
-    return FALSE;
-  /* Held until QEMU runs: two starts of one domain cannot race. */
-  lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
-  if (lock == NULL)
-    return FALSE;
-  st = vmdev_domain_status_read (root, def->name, NULL);
-  if (st != NULL && vmdev_domain_status_alive (st))
-    {
-      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
-                   def->name);
-      return FALSE;
-    }
   vmdev_domain_remove_run_dir (root, def->name);
   if (!vmdev_root_mkdir_p (root, rel, 0700, error) ||
       !vmdev_root_mkdir_p (root, VMDEV_DOMAIN_LOG_DIR, 0755, error))
@@ -593,7 +562,6 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
       vmdev_domain_remove_run_dir (root, def->name);
       return FALSE;
     }
-  hostdevs = status_hostdevs (root, def);
   if (!vmdev_domain_live_write (dir, def, error))
     {
       vmdev_domain_remove_run_dir (root, def->name);
@@ -697,6 +665,107 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
     g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
                  "domain '%s': the monitor process exited before QEMU ran", def->name);
   return FALSE;
+}
+
+/* A copy of @def to run: the live definition. */
+static VmdevDomain *
+live_copy (const VmdevDomain *def, GError **error)
+{
+  g_autofree char *xml = vmdev_domain_format (def);
+
+  return vmdev_domain_parse (xml, strlen (xml), 0, error);
+}
+
+/* Releases the claims of @hostdevs (after a failed start). */
+static void
+release_hostdevs (VmdevRoot *root, GPtrArray *hostdevs)
+{
+  for (guint i = hostdevs->len; i > 0; i--)
+    {
+      const VmdevDomainStatusHostdev *h = g_ptr_array_index (hostdevs, i - 1);
+      g_autoptr(GError) error = NULL;
+
+      if (!vmdev_domain_release_claim (root, h->uuid, &error))
+        g_warning ("%s", error->message);
+    }
+}
+
+gboolean
+vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, guint timeout_ms,
+                    GError **error)
+{
+  g_autoptr(VmdevLock) lock = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevDomain) live = NULL;
+  g_autoptr(GPtrArray) hostdevs = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) vmdev_domain_status_hostdev_free);
+
+  if (timeout_ms == 0)
+    timeout_ms = VMDEV_DOMAIN_START_TIMEOUT_MS;
+  if (!vmdev_name_check ("domain name", def->name, error))
+    return FALSE;
+  st = vmdev_domain_get_status (root, def->name, FALSE, error);
+  if (st != NULL)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
+                   def->name);
+      return FALSE;
+    }
+  if (error != NULL && *error != NULL)
+    return FALSE;
+  /* Held until QEMU runs: two starts of one domain cannot race, and no
+   * other command sees the claims before QEMU has the devices. */
+  lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
+  if (lock == NULL)
+    return FALSE;
+  st = vmdev_domain_status_read (root, def->name, NULL);
+  if (st != NULL && vmdev_domain_status_alive (st))
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_EXISTS, "domain '%s' is already running",
+                   def->name);
+      return FALSE;
+    }
+  vmdev_domain_reconcile_claims (root);
+  live = live_copy (def, error);
+  if (live == NULL)
+    return FALSE;
+  /* DESIGN.md §7 steps 1-2 for each mdev: claim, create (managed), check. */
+  for (guint i = 0; i < live->hostdevs->len; i++)
+    {
+      VmdevHostdev *h = g_ptr_array_index (live->hostdevs, i);
+      g_autofree char *id = vmdev_qemu_hostdev_id (live, i);
+      VmdevDomainStatusHostdev *sh;
+      VmdevPrepared p;
+
+      if (!vmdev_domain_prepare_hostdev (root, live, h, &p, error))
+        {
+          g_prefix_error (error, "domain '%s': ", def->name);
+          release_hostdevs (root, hostdevs);
+          return FALSE;
+        }
+      if (h->uuid == NULL)
+        h->uuid = g_strdup (p.uuid);
+      sh = vmdev_domain_status_hostdev_new (p.uuid, id, h->managed == VMDEV_TRI_YES,
+                                            p.iommu_group);
+      sh->created_by_vmdev = p.created_by_vmdev;
+      g_ptr_array_add (hostdevs, sh);
+      vmdev_prepared_clear (&p);
+    }
+  if (!launch (root, live, hostdevs, paused, timeout_ms, error))
+    {
+      release_hostdevs (root, hostdevs);
+      return FALSE;
+    }
+  for (guint i = 0; i < hostdevs->len; i++)
+    {
+      const VmdevDomainStatusHostdev *h = g_ptr_array_index (hostdevs, i);
+      g_autoptr(GError) local = NULL;
+
+      /* Reconcile would do it too: the status lists the device. */
+      if (!vmdev_domain_claim_set_state (root, h->uuid, VMDEV_CLAIM_ACTIVE, &local))
+        g_warning ("%s", local->message);
+    }
+  return TRUE;
 }
 
 /* ---- stop, QMP ------------------------------------------------------------ */

@@ -71,8 +71,8 @@ sed -e "s|$u|aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee|" -e 's|vmd<|vme<|' \
   -e 's|0d6e7a8c|1d6e7a8c|' "$tmp_root/vmd.xml" > "$tmp_root/vme.xml"
 run domain define "$tmp_root/vme.xml"
 run domain start vme
-like "$rc|$err" "^1\|vmdev: starting a domain: domain 'vme': QEMU exited with status 1; the log says:" \
-  "a missing mdev: start fails"
-like "$err" "no such host device" "the error carries QEMU's message from the log"
+is "$rc|$err" "1|vmdev: starting a domain: domain 'vme': mediated device aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee does not exist (start it with 'vmdev mdev start -u aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', or let vmdev create it: managed='yes' with <mdev type='...'/>)" \
+  "a missing mdev: start fails before QEMU, saying what to do"
+is "$(ls -A "$root/run/vmdev/claims" 2>/dev/null)" "" "no claim left"
 is "$(ls -A "$root/run/vmdev/d" 2>/dev/null)" "" "no runtime dirs left"
 finish

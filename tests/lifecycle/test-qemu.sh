@@ -68,20 +68,23 @@ is "$out" "[{\"name\":\"vm1\",\"uuid\":\"6b3c1d4e-0c0f-4a1e-9d55-0a8a4f6c2b11\",
   "list --json: paused"
 run domain resume vm1
 
-# --- hotplug of an mdev that does not exist: QEMU refuses, nothing is recorded
-cat > "$tmp_root/missing.xml" <<XML
+# --- hotplug of an mdev QEMU cannot open: the mdev exists under the root (a
+# static snapshot of the simulated host), not in the real /sys, so vmdev's
+# checks pass and QEMU's device_add fails; nothing stays behind.
+"$SIMHOST" populate "$(dirname "$0")/../cli/hosts/gvtg-mtty.json" "$root" >/dev/null
+cat > "$tmp_root/fake.xml" <<XML
 <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-  <source><address uuid='aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'/></source>
+  <source><address uuid='83b8f4f2-509f-382f-3c1e-e6bfe0fa1001'/></source>
 </hostdev>
 XML
 live_before=$("$VMDEV" domain dumpxml vm1)
-run domain attach-device vm1 "$tmp_root/missing.xml" --live
-like "$rc|$err" "^1\|vmdev: attaching device: mdev aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee: QEMU did not add it to domain 'vm1': .*/sys/bus/mdev/devices/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" \
-  "hotplug of a missing mdev: QEMU's device_add error"
+run domain attach-device vm1 "$tmp_root/fake.xml" --live
+like "$rc|$err" "^1\|vmdev: attaching device: mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001: QEMU did not add it to domain 'vm1': .*/sys/bus/mdev/devices/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001" \
+  "hotplug of an mdev QEMU cannot open: QEMU's device_add error"
 is "$("$VMDEV" domain dumpxml vm1)|$(status_json vm1 | jq -c .hostdevs)" "$live_before|[]" \
   "nothing recorded: live definition and status unchanged"
-is "$(ls "$root/run/vmdev/d/vm1" | tr '\n' ' ')" "domain.xml mon.sock qmp.sock status.json " \
-  "no other runtime files"
+is "$(ls "$root/run/vmdev/d/vm1" | tr '\n' ' ')|$(ls -A "$root/run/vmdev/claims" 2>/dev/null)" \
+  "domain.xml mon.sock qmp.sock status.json |" "no claim and no other runtime files left"
 alive "$pid"
 ok $? "QEMU still runs"
 
@@ -172,7 +175,7 @@ ok $? "the long root got the log, and its runtime dir is gone"
 sed -e '/<features>/d' -e 's|vm1|vm3|' -e 's|6b3c1d4e|8b3c1d4e|' "$tmp_root/vm1.xml" > "$tmp_root/vm3.xml"
 run domain define "$tmp_root/vm3.xml"
 run domain start vm3 --paused
-run domain attach-device vm3 "$tmp_root/missing.xml" --live
+run domain attach-device vm3 "$tmp_root/fake.xml" --live
 like "$rc|$err" "^1\|.*Bus 'pci.0' does not support hotplugging.* \(PCI hotplug needs <features><acpi/></features> in the domain\)$" \
   "hotplug without ACPI: QEMU's refusal and the hint"
 run domain destroy vm3

@@ -1,0 +1,310 @@
+/* vmdev-domain-prepare.c: claims, managed mdevs, release and reconcile.  See
+ * vmdev-domain-prepare.h and docs/hostprep.md. */
+#include "domain/vmdev-domain-prepare.h"
+
+#include "domain/vmdev-domain-status.h"
+#include "host/vmdev-host.h"
+#include "host/vmdev-placement.h"
+#include "util/vmdev-error.h"
+#include "util/vmdev-uuid.h"
+
+#include <string.h>
+
+#define STEP_CREATE_MDEV "create-mdev"
+
+void
+vmdev_prepared_clear (VmdevPrepared *p)
+{
+  g_clear_pointer (&p->uuid, g_free);
+}
+
+/* Undoes one journal step. */
+static gboolean
+undo_step (VmdevRoot *root, const VmdevClaim *claim, const VmdevClaimStep *step, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (strcmp (step->op, STEP_CREATE_MDEV) == 0)
+    {
+      if (vmdev_host_remove_mdev (root, claim->uuid, &local) ||
+          g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                                  "removing mediated device %s that vmdev created: ", claim->uuid);
+      return FALSE;
+    }
+  g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
+               "claim of mediated device %s: cannot undo step '%s' (%s): written by a newer "
+               "vmdev?", claim->uuid, step->op, step->arg);
+  return FALSE;
+}
+
+static gboolean
+release (VmdevRoot *root, VmdevClaim *claim, GError **error)
+{
+  if (claim->state != VMDEV_CLAIM_RELEASING)
+    {
+      claim->state = VMDEV_CLAIM_RELEASING;
+      if (!vmdev_claim_write (root, claim, error))
+        return FALSE;
+    }
+  while (claim->journal->len > 0)
+    {
+      const VmdevClaimStep *step = g_ptr_array_index (claim->journal, claim->journal->len - 1);
+
+      if (!undo_step (root, claim, step, error))
+        return FALSE;
+      g_ptr_array_remove_index (claim->journal, claim->journal->len - 1);
+      if (claim->journal->len > 0 && !vmdev_claim_write (root, claim, error))
+        return FALSE;
+    }
+  return vmdev_claim_delete (root, claim->uuid, error);
+}
+
+gboolean
+vmdev_domain_release_claim (VmdevRoot *root, const char *uuid, GError **error)
+{
+  g_autoptr(VmdevClaim) claim = NULL;
+
+  if (!vmdev_claim_read (root, uuid, &claim, error))
+    return FALSE;
+  if (claim == NULL)
+    return TRUE;
+  g_debug ("releasing mediated device %s of domain '%s'", uuid, claim->domain);
+  return release (root, claim, error);
+}
+
+gboolean
+vmdev_domain_claim_set_state (VmdevRoot *root, const char *uuid, VmdevClaimState state,
+                              GError **error)
+{
+  g_autoptr(VmdevClaim) claim = NULL;
+
+  if (!vmdev_claim_read (root, uuid, &claim, error))
+    return FALSE;
+  if (claim == NULL || claim->state == state)
+    return TRUE;
+  claim->state = state;
+  return vmdev_claim_write (root, claim, error);
+}
+
+/* The model's device_api in sysfs. */
+static const char *
+model_api (VmdevMdevModel model)
+{
+  return vmdev_mdev_model_to_string (model);
+}
+
+static gboolean
+mdev_exists (VmdevRoot *root, const char *uuid)
+{
+  g_autoptr(VmdevMdev) mdev = NULL;
+
+  return vmdev_host_find_mdev (root, uuid, &mdev, NULL);
+}
+
+/* Creates the managed mdev of @claim (journaled first). */
+static gboolean
+create_managed (VmdevRoot *root, VmdevClaim *claim, const VmdevHostdev *h, GError **error)
+{
+  g_autofree char *parent = NULL, *arg = NULL;
+
+  if (!vmdev_host_place_mdev (root, h->mdev_type, h->mdev_parent, &parent, error))
+    return FALSE;
+  arg = g_strdup_printf ("%s/%s", parent, h->mdev_type);
+  vmdev_claim_journal_add (claim, STEP_CREATE_MDEV, arg);
+  claim->created_by_vmdev = TRUE;
+  if (!vmdev_claim_write (root, claim, error))
+    return FALSE;
+  g_debug ("creating managed mdev %s of type %s on %s", claim->uuid, h->mdev_type, parent);
+  return vmdev_host_create_mdev (root, parent, h->mdev_type, claim->uuid, NULL, error);
+}
+
+/* Checks the running mdev of @claim against @h; its IOMMU group in @out. */
+static gboolean
+check_mdev (VmdevRoot *root, const VmdevClaim *claim, const VmdevHostdev *h, VmdevPrepared *out,
+            GError **error)
+{
+  g_autoptr(VmdevMdev) mdev = NULL;
+  g_autoptr(VmdevMdevType) type = NULL;
+  g_autoptr(GError) local = NULL;
+  guint64 group;
+
+  if (!vmdev_host_find_mdev (root, claim->uuid, &mdev, &local))
+    {
+      if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND))
+        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND,
+                     "mediated device %s does not exist (start it with 'vmdev mdev start -u %s', "
+                     "or let vmdev create it: managed='yes' with <mdev type='...'/>)",
+                     claim->uuid, claim->uuid);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (h->mdev_type != NULL && g_strcmp0 (mdev->type_id, h->mdev_type) != 0)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
+                   "mediated device %s is of type %s, the hostdev asks for type %s", claim->uuid,
+                   mdev->type_id, h->mdev_type);
+      return FALSE;
+    }
+  if (vmdev_host_read_type (root, mdev->parent, mdev->type_id, &type, NULL) &&
+      type->device_api != NULL && strcmp (type->device_api, model_api (h->model)) != 0)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
+                   "mediated device %s has device_api %s, but the hostdev's model is %s",
+                   claim->uuid, type->device_api, model_api (h->model));
+      return FALSE;
+    }
+  if (mdev->iommu_group == NULL ||
+      !g_ascii_string_to_unsigned (mdev->iommu_group, 10, 0, G_MAXINT, &group, NULL))
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND,
+                   "mediated device %s has no IOMMU group (is the vfio_mdev driver bound?)",
+                   claim->uuid);
+      return FALSE;
+    }
+  if (!vmdev_host_check_mdev_unused (root, mdev, &local))
+    {
+      if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_IN_USE))
+        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_IN_USE,
+                     "mediated device %s is in use by another program (its VFIO group %s is "
+                     "open)", claim->uuid, mdev->iommu_group);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  out->iommu_group = (int) group;
+  return TRUE;
+}
+
+gboolean
+vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const VmdevHostdev *h,
+                              VmdevPrepared *out, GError **error)
+{
+  g_autoptr(VmdevClaim) claim = NULL;
+  g_autoptr(VmdevClaim) other = NULL;
+  g_autofree char *uuid = NULL;
+  gboolean managed_create = h->managed == VMDEV_TRI_YES && h->mdev_type != NULL;
+
+  memset (out, 0, sizeof *out);
+  out->iommu_group = -1;
+  if (h->uuid != NULL)
+    uuid = g_strdup (h->uuid);
+  else if (managed_create)
+    uuid = g_uuid_string_random ();
+  else
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
+                   "a hostdev of domain '%s' has neither a UUID nor a managed <mdev type>",
+                   def->name);
+      return FALSE;
+    }
+  if (!vmdev_claim_read (root, uuid, &other, error))
+    return FALSE;
+  if (other != NULL)
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_IN_USE,
+                   "mediated device %s is in use by domain %s", uuid, other->domain);
+      return FALSE;
+    }
+  /* The claim comes before any host change. */
+  claim = vmdev_claim_new (uuid, def->name, def->uuid, h->managed == VMDEV_TRI_YES);
+  if (!vmdev_claim_write (root, claim, error))
+    return FALSE;
+  if ((managed_create && !mdev_exists (root, uuid) && !create_managed (root, claim, h, error)) ||
+      !check_mdev (root, claim, h, out, error))
+    {
+      g_autoptr(GError) undo = NULL;
+
+      if (!release (root, claim, &undo))
+        g_warning ("%s", undo->message);
+      return FALSE;
+    }
+  out->uuid = g_steal_pointer (&uuid);
+  out->created_by_vmdev = claim->created_by_vmdev;
+  return TRUE;
+}
+
+gboolean
+vmdev_domain_release_domain_claims (VmdevRoot *root, const char *name, GError **error)
+{
+  g_autoptr(GPtrArray) claims = NULL;
+  gboolean ok = TRUE;
+
+  if (!vmdev_claim_list (root, &claims, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < claims->len; i++)
+    {
+      VmdevClaim *claim = g_ptr_array_index (claims, i);
+      g_autoptr(GError) local = NULL;
+
+      if (strcmp (claim->domain, name) != 0)
+        continue;
+      if (!release (root, claim, &local))
+        {
+          if (ok)
+            g_propagate_error (error, g_steal_pointer (&local));
+          else
+            g_warning ("%s", local->message);
+          ok = FALSE;
+        }
+    }
+  return ok;
+}
+
+/* Whether the live domain @name holds @uuid. */
+static gboolean
+held (VmdevRoot *root, GHashTable *cache, const char *name, const char *uuid)
+{
+  VmdevDomainStatus *st;
+
+  if (!g_hash_table_lookup_extended (cache, name, NULL, (gpointer *) &st))
+    {
+      st = vmdev_domain_status_read (root, name, NULL);
+      if (st != NULL && !vmdev_domain_status_alive (st))
+        g_clear_pointer (&st, vmdev_domain_status_free);
+      g_hash_table_insert (cache, g_strdup (name), st);
+    }
+  return st != NULL && vmdev_domain_status_find_hostdev (st, uuid) >= 0;
+}
+
+void
+vmdev_domain_reconcile_claims (VmdevRoot *root)
+{
+  g_autoptr(GPtrArray) claims = NULL;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) vmdev_domain_status_free);
+  g_autoptr(GError) error = NULL;
+
+  if (!vmdev_claim_list (root, &claims, warnings, &error))
+    {
+      g_warning ("reconciling claims: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < warnings->len; i++)
+    g_warning ("%s", ((GError *) g_ptr_array_index (warnings, i))->message);
+  for (guint i = 0; i < claims->len; i++)
+    {
+      VmdevClaim *claim = g_ptr_array_index (claims, i);
+      g_autoptr(GError) local = NULL;
+
+      if (held (root, cache, claim->domain, claim->uuid))
+        {
+          /* A start or attach that died after QEMU got the device. */
+          if (claim->state == VMDEV_CLAIM_PREPARING)
+            {
+              claim->state = VMDEV_CLAIM_ACTIVE;
+              if (!vmdev_claim_write (root, claim, &local))
+                g_warning ("%s", local->message);
+            }
+          continue;
+        }
+      g_debug ("reconcile: domain '%s' does not hold mediated device %s: releasing it",
+               claim->domain, claim->uuid);
+      if (!release (root, claim, &local))
+        g_warning ("releasing mediated device %s of domain '%s': %s", claim->uuid,
+                   claim->domain, local->message);
+    }
+}

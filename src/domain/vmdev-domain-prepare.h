@@ -1,0 +1,50 @@
+/* vmdev-domain-prepare.h: the host side of assigning an mdev to a domain
+ * (DESIGN.md §7 steps 1-2): the claim, the managed mdev's creation, the
+ * checks; and the release that undoes them from the claim's journal.
+ * Every function here runs under the global lock. */
+#pragma once
+
+#include <glib.h>
+
+#include "conf/vmdev-domain.h"
+#include "store/vmdev-claim.h"
+#include "util/vmdev-root.h"
+
+/* What prepare found or made. */
+typedef struct
+{
+  char *uuid;            /* the mdev (new for a managed one without a UUID) */
+  int iommu_group;
+  gboolean created_by_vmdev;
+} VmdevPrepared;
+
+void vmdev_prepared_clear (VmdevPrepared *p);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmdevPrepared, vmdev_prepared_clear)
+
+/* Claims the mdev of @h for the domain @def (refused when another domain
+ * holds it: "mediated device U is in use by domain N"), creates it when it is
+ * managed and missing (journaled in the claim first), checks that it exists,
+ * that its device_api matches the model, that it has an IOMMU group and that
+ * no other program holds the group.  The claim is left in state "preparing".
+ * On failure everything is undone and no claim is left. */
+gboolean vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def,
+                                       const VmdevHostdev *h, VmdevPrepared *out,
+                                       GError **error);
+
+/* Sets the state of the claim of @uuid (no error when there is none). */
+gboolean vmdev_domain_claim_set_state (VmdevRoot *root, const char *uuid, VmdevClaimState state,
+                                       GError **error);
+
+/* Undoes the journal of the claim of @uuid in reverse (a vmdev-created mdev
+ * is removed; a pre-created one never) and drops the claim.  No claim: TRUE.
+ * When a step cannot be undone (the mdev is busy) the claim stays, in state
+ * "releasing", for the next reconcile. */
+gboolean vmdev_domain_release_claim (VmdevRoot *root, const char *uuid, GError **error);
+
+/* Releases every claim of domain @name (after its QEMU ended). */
+gboolean vmdev_domain_release_domain_claims (VmdevRoot *root, const char *name, GError **error);
+
+/* Reconcile: releases every claim that no live domain holds (its domain's
+ * QEMU is gone, or does not list the mdev).  Problems are logged as warnings:
+ * reconcile never fails the command that runs it. */
+void vmdev_domain_reconcile_claims (VmdevRoot *root);

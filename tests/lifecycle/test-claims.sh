@@ -1,0 +1,157 @@
+#!/bin/bash
+# Claims and managed mdevs (DESIGN.md §7 steps 1-2) with the qemu-double on
+# the simulated host: one claim file per assigned mdev, double assignment
+# refused, a group held by another program refused, managed mdevs created at
+# start (placement, exhaustion) and removed at stop, a device_api mismatch,
+# and reconcile after the owner died.
+. "$(dirname "$0")/lib.sh"
+
+: "${SIMHOST:?}" "${QEMU_DOUBLE:?}"
+command -v jq >/dev/null || skip_all "jq is missing"
+[ "$(id -u)" -eq 0 ] || skip_all "the simulated host needs root (uid $(id -u))"
+[ -c /dev/fuse ] || skip_all "no /dev/fuse"
+host="$(dirname "$0")/claims-host.json"
+if ! "$SIMHOST" mount "$host" "$root" 2>"$tmp_root/mount.err"; then
+  skip_all "cannot mount the simulated host: $(cat "$tmp_root/mount.err")"
+fi
+umount_sim () { "$SIMHOST" umount "$root" >/dev/null 2>&1 || umount -l "$root/.simhost" 2>/dev/null; }
+extra_cleanup=umount_sim
+export VMDEV_QEMU_MACHINES="$(cd "$(dirname "$0")/../data/xml2xml" && pwd)/qemu-machines.txt"
+pre=c2177883-f1bb-47f0-914d-32a22e3a8804     # on 0000:65:00.0, group 7
+held=d2177883-f1bb-47f0-914d-32a22e3a8805    # on 0000:66:00.0, its group held
+ap=e2177883-f1bb-47f0-914d-32a22e3a8806      # a vfio-ap device
+claims="$root/run/vmdev/claims"
+
+n=0
+domain () # NAME HOSTDEV-XML...
+{
+  local name=$1; shift
+  n=$((n + 1))
+  cat > "$tmp_root/$name.xml" <<XML
+<domain type='kvm'>
+  <name>$name</name>
+  <uuid>$(printf '%08d' $n)-3f4b-4c5d-8e9f-a0b1c2d3e4f5</uuid>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>$QEMU_DOUBLE</emulator>
+    <video><model type='none'/></video>
+$*
+  </devices>
+</domain>
+XML
+  "$VMDEV" domain define "$tmp_root/$name.xml" >/dev/null
+}
+mdev () { echo "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$1'/></source></hostdev>"; }
+managed () # TYPE [PARENT]
+{
+  echo "<hostdev mode='subsystem' type='mdev' model='vfio-pci' managed='yes'><source><mdev type='$1'${2:+ parent='$2'}/></source></hostdev>"
+}
+claim_of () { jq -c '[.domain, .state, .managed, .created_by_vmdev, [.journal[].op]]' "$claims/$1.json" 2>/dev/null; }
+mdevs_on () { ls "$root/sys/class/mdev_bus/$1/mdev_supported_types/nvidia-63/devices" | wc -l; }
+running_mdevs () { ls "$root/sys/bus/mdev/devices" | sort | tr '\n' ' '; }
+
+# --- a pre-created mdev: claimed while the domain runs, never removed
+domain va "$(mdev "$pre")"
+domain vb "$(mdev "$pre")"
+run domain start va
+is "$rc|$err" "0|" "start va with a pre-created mdev"
+is "$(claim_of "$pre")" '["va","active",false,false,[]]' "its claim: domain va, active, not created by vmdev"
+is "$(jq -r .version "$claims/$pre.json")" 1 "the claim has a version"
+run domain start vb
+is "$rc|$err" "1|vmdev: starting a domain: domain 'vb': mediated device $pre is in use by domain va" \
+  "a second domain is refused"
+is "$(ls "$claims" | tr '\n' ' ')|$(ls -A "$root/run/vmdev/d" | tr '\n' ' ')" "$pre.json |va " \
+  "the refused start left no claim and no runtime dir"
+run domain destroy va
+is "$(ls -A "$claims")|$(running_mdevs)" "|$pre $held $ap " \
+  "destroy: claim released, the pre-created mdev still there"
+run domain start vb
+is "$rc" 0 "now vb gets it"
+run domain destroy vb
+
+# --- a group another program holds
+domain vh "$(mdev "$held")"
+run domain start vh
+is "$rc|$err" "1|vmdev: starting a domain: domain 'vh': mediated device $held is in use by another program (its VFIO group 8 is open)" \
+  "a held VFIO group is refused"
+is "$(ls -A "$claims")" "" "no claim left"
+
+# --- device_api must match the model
+domain vap "$(mdev "$ap")"
+run domain start vap
+is "$rc|$err" "1|vmdev: starting a domain: domain 'vap': mediated device $ap has device_api vfio-ap, but the hostdev's model is vfio-pci" \
+  "a vfio-ap device as vfio-pci is refused"
+
+# --- managed mdevs: created at start on the least used parent, removed at stop
+domain vm1 "$(managed nvidia-63)"
+run domain start vm1
+is "$rc|$err" "0|" "start with a managed mdev"
+st=$(status_json vm1)
+u=$(printf '%s' "$st" | jq -r '.hostdevs[0].uuid')
+is "$(printf '%s' "$st" | jq -c '.hostdevs[0] | [.alias, .managed, .created_by_vmdev]')" \
+  '["hostdev0",true,true]' "status: managed, created by vmdev"
+[ -e "$root/sys/class/mdev_bus/0000:65:00.0/mdev_supported_types/nvidia-63/devices/$u" ]
+ok $? "created on the parent with the fewest mdevs (0000:65:00.0: 1, against 2)"
+is "$(claim_of "$u")" '["vm1","active",true,true,["create-mdev"]]' "the claim journals the creation"
+like "$("$VMDEV" domain dumpxml vm1)" "<address uuid='$u'/>" "the live definition has its UUID"
+like "$("$VMDEV" domain dumpxml vm1 --inactive)" "<mdev type='nvidia-63'/>" \
+  "the persistent one is unchanged"
+run domain destroy vm1
+[ ! -e "$root/sys/bus/mdev/devices/$u" ] && [ -z "$(ls -A "$claims")" ]
+ok $? "destroy removed the mdev vmdev created and the claim"
+
+# pinned parent, and exhaustion
+domain vm2 "$(managed nvidia-63 0000:65:00.0)"
+run domain start vm2
+u2=$(status_json vm2 | jq -r '.hostdevs[0].uuid')
+[ -e "$root/sys/class/mdev_bus/0000:65:00.0/mdev_supported_types/nvidia-63/devices/$u2" ]
+ok $? "a pinned parent is used"
+domain vm3 "$(managed nvidia-63 0000:65:00.0)"
+run domain start vm3
+is "$rc|$err" "1|vmdev: starting a domain: domain 'vm3': parent 0000:65:00.0 has no free instance of mdev type nvidia-63 (available_instances is 0)" \
+  "the pinned parent is full"
+domain vm4 "$(managed nvidia-63)" "$(managed nvidia-63)"
+run domain start vm4
+is "$rc|$err" "1|vmdev: starting a domain: domain 'vm4': no parent has a free instance of mdev type nvidia-63; candidates: 0000:65:00.0 (0 free), 0000:66:00.0 (0 free)" \
+  "no room anywhere for the second: refused, with the candidates"
+is "$(ls "$claims" | tr '\n' ' ')|$(mdevs_on 0000:66:00.0)" "$u2.json |1" \
+  "the first managed mdev of the failed start was removed again"
+domain vm5 "$(managed nvidia-63)"
+run domain start vm5
+u5=$(status_json vm5 | jq -r '.hostdevs[0].uuid')
+[ -e "$root/sys/class/mdev_bus/0000:66:00.0/mdev_supported_types/nvidia-63/devices/$u5" ]
+ok $? "the free instance is found on the other parent"
+
+# --- reconcile after the owner died (QEMU and its monitor killed)
+pids=""
+for d in vm2 vm5; do
+  s=$(cat "$root/run/vmdev/d/$d/status.json")
+  pids="$pids $(json_get "$s" monitor_pid) $(json_get "$s" pid)"
+done
+# shellcheck disable=SC2086
+kill -9 $pids
+for p in $pids; do wait_until 10 dead "$p"; done
+is "$(claim_of "$u2" | jq -r '.[0]')" "vm2" "the dead domain's claim is still there before any command"
+run domain list --all
+is "$rc" 0 "the next command (list) ..."
+is "$(ls -A "$claims")|$(running_mdevs)" "|$pre $held $ap " \
+  "... released both claims and removed the mdevs vmdev had created"
+
+# --- managed hotplug: created on attach, removed on detach
+domain vhp "<!-- none -->"
+sed -i 's|<os>|<features><acpi/></features><os>|' "$tmp_root/vhp.xml"
+"$VMDEV" domain define "$tmp_root/vhp.xml" >/dev/null
+run domain start vhp
+managed nvidia-63 > "$tmp_root/m.xml"
+sed -i "s|<source>|<alias name='ua-vgpu'/><source>|" "$tmp_root/m.xml"
+run domain attach-device vhp "$tmp_root/m.xml" --live
+uh=$(status_json vhp | jq -r '.hostdevs[0].uuid')
+is "$rc|$(claim_of "$uh")" '0|["vhp","active",true,true,["create-mdev"]]' "attach --live creates a managed mdev"
+run domain detach-device vhp "$tmp_root/m.xml" --live
+is "$rc|$(ls -A "$claims")" "0|" "detach --live (found by alias) releases it"
+[ ! -e "$root/sys/bus/mdev/devices/$uh" ]
+ok $? "and removes the mdev"
+run domain destroy vhp
+is "$(ls -A "$root/run/vmdev/d")" "" "no runtime dirs left"
+finish
