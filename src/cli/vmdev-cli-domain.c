@@ -5,6 +5,7 @@
 #include "conf/vmdev-domain-defaults.h"
 #include "conf/vmdev-domain-format.h"
 #include "conf/vmdev-domain-parse.h"
+#include "domain/vmdev-domain-prepare.h"
 #include "domain/vmdev-domain-run.h"
 #include "qemu/vmdev-qemu-command.h"
 #include "store/vmdev-domain-def.h"
@@ -391,6 +392,7 @@ vmdev_cli_domain_list (VmdevDomainArgs *args)
 
   if (root == NULL)
     return VMDEV_EXIT_FAILURE;
+  vmdev_domain_reconcile (root);
   if (!vmdev_domain_def_list (root, &names, &error))
     return vmdev_cli_domain_fail (args, "listing domains", error);
   for (guint i = 0; i < names->len; i++)
@@ -630,6 +632,7 @@ vmdev_cli_domain_destroy (VmdevDomainArgs *args)
 
   if (root == NULL)
     return VMDEV_EXIT_FAILURE;
+  vmdev_domain_reconcile (root);
   if (!vmdev_domain_destroy (root, args->pos[0], &error))
     return vmdev_cli_domain_fail (args, "destroying a domain", error);
   printf ("Domain '%s' destroyed\n", args->pos[0]);

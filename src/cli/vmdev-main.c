@@ -95,7 +95,8 @@ log_to_stderr (const char *domain, GLogLevelFlags level, const char *message, gp
 
   if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !cli->verbose)
     return;
-  fprintf (stderr, "%s: debug: %s\n", cli->prog, message);
+  fprintf (stderr, "%s: %s: %s\n", cli->prog,
+           (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) ? "debug" : "warning", message);
 }
 
 int

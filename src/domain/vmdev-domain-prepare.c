@@ -5,7 +5,9 @@
 #include "domain/vmdev-domain-status.h"
 #include "host/vmdev-host.h"
 #include "host/vmdev-placement.h"
+#include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-lock.h"
 #include "util/vmdev-uuid.h"
 
 #include <string.h>
@@ -307,4 +309,24 @@ vmdev_domain_reconcile_claims (VmdevRoot *root)
         g_warning ("releasing mediated device %s of domain '%s': %s", claim->uuid,
                    claim->domain, local->message);
     }
+}
+
+void
+vmdev_domain_reconcile (VmdevRoot *root)
+{
+  g_autoptr(VmdevLock) lock = NULL;
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* No claims directory: nothing was ever claimed here. */
+  dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, NULL);
+  if (dir == NULL)
+    return;
+  lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, &error);
+  if (lock == NULL)
+    {
+      g_warning ("reconciling claims: %s", error->message);
+      return;
+    }
+  vmdev_domain_reconcile_claims (root);
 }

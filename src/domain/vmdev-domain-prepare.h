@@ -48,3 +48,7 @@ gboolean vmdev_domain_release_domain_claims (VmdevRoot *root, const char *name, 
  * QEMU is gone, or does not list the mdev).  Problems are logged as warnings:
  * reconcile never fails the command that runs it. */
 void vmdev_domain_reconcile_claims (VmdevRoot *root);
+
+/* The same, taking the global lock; nothing to do without a claims
+ * directory (for `domain list` and the commands that do not take the lock). */
+void vmdev_domain_reconcile (VmdevRoot *root);

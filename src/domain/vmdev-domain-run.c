@@ -367,10 +367,11 @@ monitor_main (Monitor *m)
       {
         g_autoptr(GError) rerr = NULL;
 
-        vmdev_domain_remove_run_dir (m->root, m->name);
-        /* DESIGN.md §7 in reverse: what start did for each mdev. */
+        /* DESIGN.md §7 in reverse: what start did for each mdev; then the
+         * runtime directory, whose removal `destroy` waits for. */
         if (!vmdev_domain_release_domain_claims (m->root, m->name, &rerr))
           log_line (2, "warning: %s (the next vmdev command retries)", rerr->message);
+        vmdev_domain_remove_run_dir (m->root, m->name);
       }
   }
   log_line (2, "domain '%s' stopped", m->name);

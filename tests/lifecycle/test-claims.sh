@@ -138,6 +138,24 @@ is "$rc" 0 "the next command (list) ..."
 is "$(ls -A "$claims")|$(running_mdevs)" "|$pre $held $ap " \
   "... released both claims and removed the mdevs vmdev had created"
 
+# --- a start killed half-way: its claim ("preparing", an mdev it created) is
+# released by the next list
+g=f2177883-f1bb-47f0-914d-32a22e3a8807
+echo "$g" > "$root/sys/class/mdev_bus/0000:66:00.0/mdev_supported_types/nvidia-63/create"
+mkdir -p "$claims"
+cat > "$claims/$g.json" <<JSON
+{"version":1,"uuid":"$g","domain":"ghost","domain_uuid":"","managed":true,
+ "created_by_vmdev":true,"state":"preparing",
+ "journal":[{"op":"create-mdev","arg":"0000:66:00.0/nvidia-63"}]}
+JSON
+echo '{"version":1,' > "$claims/00000000-0000-0000-0000-000000000001.json"
+run domain list --all
+[ ! -e "$root/sys/bus/mdev/devices/$g" ] && [ ! -e "$claims/$g.json" ]
+ok $? "list released the orphaned claim and removed the mdev it journaled"
+like "$err" "^vmdev: warning: reading a claim: .*/run/vmdev/claims/00000000-0000-0000-0000-000000000001.json: .*remove the file if no domain uses the device" \
+  "a malformed claim is reported (and kept)"
+rm -f "$claims/00000000-0000-0000-0000-000000000001.json"
+
 # --- managed hotplug: created on attach, removed on detach
 domain vhp "<!-- none -->"
 sed -i 's|<os>|<features><acpi/></features><os>|' "$tmp_root/vhp.xml"
