@@ -123,12 +123,28 @@ running_mdevs (VmdevMdevArgs *args, VmdevRoot *root, GPtrArray **out, GPtrArray 
   return TRUE;
 }
 
+/* The definitions the running listing needs: those of the running devices.
+ * @user_data holds "<parent>" and "<parent>/<uuid>" of each (a parent name has
+ * no '/', so the two kinds of key never meet). */
+static gboolean
+is_running (const char *parent, const char *uuid, gpointer user_data)
+{
+  GHashTable *running = user_data;
+  char key[2 * 256 + 2];
+
+  if (uuid == NULL)
+    return g_hash_table_contains (running, parent);
+  g_snprintf (key, sizeof key, "%s/%s", parent, uuid);
+  return g_hash_table_contains (running, key);
+}
+
 static int
 list_running (VmdevMdevArgs *args, VmdevRoot *root)
 {
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_autoptr(GPtrArray) mdevs = NULL;
   g_autoptr(GPtrArray) defs = NULL;
+  g_autoptr(GHashTable) running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_autoptr(GError) error = NULL;
@@ -138,9 +154,17 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
       vmdev_cli_warn_all (args->cli, warnings);
       return vmdev_cli_mdev_fail (args, error);
     }
-  /* One pass over the definitions (each read once), then a lookup per device. */
+  /* The definitions of the running devices, each read once: one listing of
+   * each of their parents' directories, then a lookup per device. */
+  for (guint i = 0; i < mdevs->len; i++)
+    {
+      VmdevMdev *mdev = g_ptr_array_index (mdevs, i);
+
+      g_hash_table_add (running, g_strdup (mdev->parent));
+      g_hash_table_add (running, g_strconcat (mdev->parent, "/", mdev->uuid, NULL));
+    }
   if (mdevs->len > 0 &&
-      !vmdev_mdev_definitions_list (root, args->parent, args->uuid, &defs, warnings, &error))
+      !vmdev_mdev_definitions_list_filtered (root, is_running, running, &defs, warnings, &error))
     {
       vmdev_cli_warn_all (args->cli, warnings);
       return vmdev_cli_mdev_fail (args, error);

@@ -2,7 +2,8 @@
  *
  * Discovery reads each attribute once with openat() relative to an open
  * directory and resolves each link with one readlinkat(): about 13 syscalls
- * per type and 3 per device. */
+ * per type and 2 per device (the device link, for the parent, and its
+ * mdev_type link, read relative to the parent's directory). */
 #include "host/vmdev-host.h"
 
 #include "util/vmdev-dir.h"
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -298,18 +300,15 @@ last_component (const char *target)
   return slash ? slash + 1 : target;
 }
 
-/* Reads the device @name of sys/bus/mdev/devices: two readlinkat() calls, a
- * third for the IOMMU group. */
-static VmdevMdev *
-read_mdev (VmdevDir *devices, const char *name, gboolean with_group, GError **error)
+/* Reads the link sys/bus/mdev/devices/@name (one readlinkat()): its target
+ * ends in <parent device>/<uuid>.  Fills @mdev's uuid and parent and returns
+ * the target's directory (the parent device's, relative to the devices dir). */
+static char *
+read_device_link (VmdevDir *devices, const char *name, VmdevMdev *mdev, GError **error)
 {
-  g_autoptr(VmdevMdev) mdev = g_new0 (VmdevMdev, 1);
-  g_autofree char *target = NULL, *type_target = NULL, *group_target = NULL;
-  g_autofree char *type_link = g_strconcat (name, "/mdev_type", NULL);
-  g_autofree char *group_link = g_strconcat (name, "/iommu_group", NULL);
-  g_auto(GStrv) parts = NULL;
-  guint n;
-  GError *local = NULL;
+  g_autofree char *target = NULL;
+  char *slash;
+  const char *parent;
 
   if (!vmdev_uuid_normalize (name, mdev->uuid, error))
     return NULL;
@@ -321,76 +320,176 @@ read_mdev (VmdevDir *devices, const char *name, gboolean with_group, GError **er
     }
   if (!vmdev_dir_readlink (devices, name, &target, error))
     return NULL;
-  parts = g_strsplit (target, "/", -1);
-  n = g_strv_length (parts);
-  if (n < 2 || strcmp (parts[n - 1], name) != 0 || !vmdev_name_check ("parent", parts[n - 2], NULL))
+  slash = strrchr (target, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  parent = last_component (target);
+  if (slash == NULL || strcmp (slash + 1, name) != 0 || !vmdev_name_check ("parent", parent, NULL))
     {
       g_autofree char *path = vmdev_dir_child_path (devices, name);
+      if (slash != NULL)
+        *slash = '/';
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY,
                    "%s: link target '%s' is not <parent device>/<uuid>", path, target);
       return NULL;
     }
-  mdev->parent = g_strdup (parts[n - 2]);
-  if (!vmdev_dir_readlink (devices, type_link, &type_target, error))
-    return NULL;
-  mdev->type_id = g_strdup (last_component (type_target));
-  if (!with_group)
-    return g_steal_pointer (&mdev);
-  if (!vmdev_dir_readlink (devices, group_link, &group_target, &local))
-    {
-      if (!vmdev_error_is_errno (local, ENOENT))
-        {
-          g_propagate_error (error, local);
-          return NULL;
-        }
-      g_error_free (local);
-    }
-  else
-    mdev->iommu_group = g_strdup (last_component (group_target));
-  return g_steal_pointer (&mdev);
+  mdev->parent = g_strdup (parent);
+  return g_steal_pointer (&target);
 }
 
-static int
-compare_mdevs (gconstpointer a, gconstpointer b)
+/* readlinkat() of <uuid>/@link: relative to @parent_fd, the parent device's
+ * directory, when it is open (a walk of two components instead of the device
+ * link's whole target); else, and for the message of a failure, through
+ * sys/bus/mdev/devices. */
+static gboolean
+read_mdev_link (VmdevDir *devices, int parent_fd, const VmdevMdev *mdev, const char *link,
+                char **out_target, GError **error)
 {
-  const VmdevMdev *x = *(VmdevMdev *const *) a, *y = *(VmdevMdev *const *) b;
+  char rel[VMDEV_UUID_BUFSIZE + 32];
+  char buf[PATH_MAX];
+  ssize_t n;
+
+  g_snprintf (rel, sizeof rel, "%s/%s", mdev->uuid, link);
+  if (parent_fd >= 0 && (n = readlinkat (parent_fd, rel, buf, sizeof buf - 1)) >= 0)
+    {
+      buf[n] = '\0';
+      *out_target = g_strdup (buf);
+      return TRUE;
+    }
+  return vmdev_dir_readlink (devices, rel, out_target, error);
+}
+
+/* Reads the type of @mdev from its mdev_type link and, when @with_group, its
+ * IOMMU group (NULL when it has none). */
+static gboolean
+read_mdev_links (VmdevDir *devices, int parent_fd, VmdevMdev *mdev, gboolean with_group,
+                 GError **error)
+{
+  g_autofree char *type_target = NULL, *group_target = NULL;
+  GError *local = NULL;
+
+  if (!read_mdev_link (devices, parent_fd, mdev, "mdev_type", &type_target, error))
+    return FALSE;
+  mdev->type_id = g_strdup (last_component (type_target));
+  if (!with_group)
+    return TRUE;
+  if (read_mdev_link (devices, parent_fd, mdev, "iommu_group", &group_target, &local))
+    mdev->iommu_group = g_strdup (last_component (group_target));
+  else if (vmdev_error_is_errno (local, ENOENT))
+    g_error_free (local);
+  else
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One entry of sys/bus/mdev/devices while the listing reads it. */
+typedef struct
+{
+  VmdevMdev *mdev;          /* NULL once the entry turned out broken */
+  const char *name;
+  char *parent_dir;         /* the device link's target directory */
+  GError *error;            /* why the entry is broken */
+} Pending;
+
+/* By parent, then UUID. */
+static int
+compare_pending (gconstpointer a, gconstpointer b)
+{
+  const VmdevMdev *x = (*(Pending *const *) a)->mdev, *y = (*(Pending *const *) b)->mdev;
   int c = strcmp (x->parent, y->parent);
 
   return c != 0 ? c : strcmp (x->uuid, y->uuid);
+}
+
+/* Reads the mdev_type (and iommu_group) links of @sorted (Pending*, sorted by
+ * parent): each parent's directory is opened once, and the links are read
+ * relative to it. */
+static void
+read_pending_links (VmdevDir *devices, GPtrArray *sorted, gboolean with_groups)
+{
+  g_auto(VmdevFd) parent_fd = -1;
+  const char *open_dir = NULL;
+
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      Pending *p = g_ptr_array_index (sorted, i);
+
+      if (open_dir == NULL || strcmp (open_dir, p->parent_dir) != 0)
+        {
+          vmdev_fd_close (parent_fd);
+          /* An absolute target is left to the walk through the devices dir. */
+          parent_fd = p->parent_dir[0] == '/' ? -1 :
+                      openat (devices->fd, p->parent_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          open_dir = p->parent_dir;
+        }
+      if (!read_mdev_links (devices, parent_fd, p->mdev, with_groups, &p->error))
+        g_clear_pointer (&p->mdev, vmdev_mdev_free);
+    }
 }
 
 gboolean
 vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **out_mdevs,
                        GPtrArray *warnings, GError **error)
 {
-  g_autoptr(GPtrArray) mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_free);
+  g_autoptr(GPtrArray) mdevs = NULL;
   g_autoptr(VmdevDir) devices = NULL;
   g_autoptr(GPtrArray) names = NULL;
+  g_autofree Pending *pending = NULL;
+  g_autoptr(GPtrArray) sorted = NULL;
   gboolean missing;
 
   devices = open_optional_dir (root, MDEV_DEVICES_DIR, &missing, error);
   if (devices == NULL && !missing)
     return FALSE;
-  if (devices != NULL)
+  if (devices == NULL)
     {
-      names = vmdev_dir_list (devices, error);
-      if (names == NULL)
-        return FALSE;
-      for (guint i = 0; i < names->len; i++)
-        {
-          const char *name = g_ptr_array_index (names, i);
-          GError *local = NULL;
-          VmdevMdev *mdev = read_mdev (devices, name, with_iommu_groups, &local);
+      *out_mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_free);
+      return TRUE;
+    }
+  names = vmdev_dir_list (devices, error);
+  if (names == NULL)
+    return FALSE;
 
-          if (mdev == NULL)
-            {
-              g_prefix_error (&local, "skipping mdev %s: ", name);
-              warn (warnings, local);
-              continue;
-            }
-          g_ptr_array_add (mdevs, mdev);
+  /* The device links (in the order of the names), then the links inside
+   * the devices (by parent), then the warnings (in the order of the names). */
+  pending = g_new0 (Pending, names->len);
+  sorted = g_ptr_array_sized_new (names->len);
+  for (guint i = 0; i < names->len; i++)
+    {
+      Pending *p = &pending[i];
+
+      p->name = g_ptr_array_index (names, i);
+      p->mdev = g_new0 (VmdevMdev, 1);
+      p->parent_dir = read_device_link (devices, p->name, p->mdev, &p->error);
+      if (p->parent_dir != NULL)
+        g_ptr_array_add (sorted, p);
+      else
+        g_clear_pointer (&p->mdev, vmdev_mdev_free);
+    }
+  g_ptr_array_sort (sorted, compare_pending);
+  read_pending_links (devices, sorted, with_iommu_groups);
+
+  mdevs = g_ptr_array_new_full (sorted->len, (GDestroyNotify) vmdev_mdev_free);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      Pending *p = g_ptr_array_index (sorted, i);
+
+      if (p->mdev != NULL)
+        g_ptr_array_add (mdevs, p->mdev);
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      Pending *p = &pending[i];
+
+      if (p->error != NULL)
+        {
+          g_prefix_error (&p->error, "skipping mdev %s: ", p->name);
+          warn (warnings, p->error);
         }
-      g_ptr_array_sort (mdevs, compare_mdevs);
+      g_free (p->parent_dir);
     }
   *out_mdevs = g_steal_pointer (&mdevs);
   return TRUE;
@@ -401,8 +500,9 @@ vmdev_host_find_mdev (VmdevRoot *root, const char *uuid, VmdevMdev **out_mdev, G
 {
   char canonical[VMDEV_UUID_BUFSIZE];
   g_autoptr(VmdevDir) devices = NULL;
+  g_autoptr(VmdevMdev) mdev = NULL;
+  g_autofree char *parent_dir = NULL;
   gboolean missing;
-  VmdevMdev *mdev;
 
   if (!vmdev_uuid_normalize (uuid, canonical, error))
     return FALSE;
@@ -416,13 +516,14 @@ vmdev_host_find_mdev (VmdevRoot *root, const char *uuid, VmdevMdev **out_mdev, G
                    devices ? devices->path : MDEV_DEVICES_DIR, canonical);
       return FALSE;
     }
-  mdev = read_mdev (devices, canonical, TRUE, error);
-  if (mdev == NULL)
+  mdev = g_new0 (VmdevMdev, 1);
+  parent_dir = read_device_link (devices, canonical, mdev, error);
+  if (parent_dir == NULL || !read_mdev_links (devices, -1, mdev, TRUE, error))
     {
       g_prefix_error (error, "mediated device %s: ", canonical);
       return FALSE;
     }
-  *out_mdev = mdev;
+  *out_mdev = g_steal_pointer (&mdev);
   return TRUE;
 }
 

@@ -310,9 +310,10 @@ add_warning (GPtrArray *warnings, GError *warning)
     g_error_free (warning);
 }
 
-/* The definitions in one parent directory. */
+/* The definitions in one parent directory (those @filter accepts, when given). */
 static void
 list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
+             VmdevMdevDefinitionFilter filter, gpointer user_data,
              GPtrArray *defs, GPtrArray *warnings)
 {
   g_autoptr(GPtrArray) names = NULL;
@@ -343,7 +344,7 @@ list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
       gboolean missing;
 
       /* Hidden files: temporaries of an interrupted atomic write. */
-      if (name[0] == '.')
+      if (name[0] == '.' || (filter != NULL && !filter (parent, name, user_data)))
         continue;
       if (!vmdev_uuid_is_canonical (name))
         {
@@ -398,9 +399,10 @@ open_parent_names (VmdevRoot *root, const char *only_parent, VmdevDir **out_dir,
   return TRUE;
 }
 
-gboolean
-vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const char *only_uuid,
-                             GPtrArray **out_defs, GPtrArray *warnings, GError **error)
+static gboolean
+list_definitions (VmdevRoot *root, const char *only_parent, const char *only_uuid,
+                  VmdevMdevDefinitionFilter filter, gpointer user_data,
+                  GPtrArray **out_defs, GPtrArray *warnings, GError **error)
 {
   g_autoptr(GPtrArray) defs =
     g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_definition_free);
@@ -431,7 +433,7 @@ vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const cha
       g_autoptr(VmdevDir) pdir = NULL;
       GError *warning = NULL;
 
-      if (strcmp (name, SCRIPTS_DIR) == 0)
+      if (strcmp (name, SCRIPTS_DIR) == 0 || (filter != NULL && !filter (name, NULL, user_data)))
         continue;
       if (!vmdev_name_check ("parent", name, &warning))
         {
@@ -454,10 +456,25 @@ vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const cha
             }
           continue;
         }
-      list_parent (pdir, name, only_uuid, defs, warnings);
+      list_parent (pdir, name, only_uuid, filter, user_data, defs, warnings);
     }
   *out_defs = g_steal_pointer (&defs);
   return TRUE;
+}
+
+gboolean
+vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent, const char *only_uuid,
+                             GPtrArray **out_defs, GPtrArray *warnings, GError **error)
+{
+  return list_definitions (root, only_parent, only_uuid, NULL, NULL, out_defs, warnings, error);
+}
+
+gboolean
+vmdev_mdev_definitions_list_filtered (VmdevRoot *root, VmdevMdevDefinitionFilter filter,
+                                      gpointer user_data, GPtrArray **out_defs,
+                                      GPtrArray *warnings, GError **error)
+{
+  return list_definitions (root, NULL, NULL, filter, user_data, out_defs, warnings, error);
 }
 
 gboolean

@@ -65,6 +65,19 @@ gboolean vmdev_mdev_definitions_list (VmdevRoot *root, const char *only_parent,
                                       const char *only_uuid, GPtrArray **out_defs,
                                       GPtrArray *warnings, GError **error);
 
+/* Which definitions vmdev_mdev_definitions_list_filtered() reads: called with
+ * @uuid NULL for each parent directory (FALSE: the directory is not even
+ * listed), then for each file name in it (FALSE: the file is skipped
+ * unread and unreported). */
+typedef gboolean (*VmdevMdevDefinitionFilter) (const char *parent, const char *uuid,
+                                               gpointer user_data);
+
+/* vmdev_mdev_definitions_list() of every parent, limited to what @filter
+ * accepts: reads only the files that are needed. */
+gboolean vmdev_mdev_definitions_list_filtered (VmdevRoot *root, VmdevMdevDefinitionFilter filter,
+                                               gpointer user_data, GPtrArray **out_defs,
+                                               GPtrArray *warnings, GError **error);
+
 /* The parents that have a definition file for @uuid (or only @only_parent),
  * sorted; the files are not read, so a malformed one counts too. */
 gboolean vmdev_mdev_definition_find_parents (VmdevRoot *root, const char *uuid,

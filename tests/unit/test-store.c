@@ -502,6 +502,40 @@ test_list_skips_bad_entries (Fixture *f, gconstpointer data)
   g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
 }
 
+/* Accepts the parent "a" and, in it, UUID2 only; counts the calls. */
+static gboolean
+only_a_uuid2 (const char *parent, const char *uuid, gpointer user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  return strcmp (parent, "a") == 0 && (uuid == NULL || strcmp (uuid, UUID2) == 0);
+}
+
+static void
+test_list_filtered (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) defs = NULL;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GError) error = NULL;
+  guint calls = 0;
+
+  write_file (f, "etc/mdevctl.d/a/" UUID1, "{broken");
+  write_file (f, "etc/mdevctl.d/a/" UUID2, "{\"mdev_type\": \"t2\", \"start\": \"auto\"}");
+  write_file (f, "etc/mdevctl.d/a/not-a-uuid", "{}");
+  write_file (f, "etc/mdevctl.d/b/" UUID2, "{broken");
+
+  /* What the filter refuses is neither read nor reported. */
+  g_assert_true (vmdev_mdev_definitions_list_filtered (f->root, only_a_uuid2, &calls, &defs,
+                                                       warnings, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (defs->len, ==, 1);
+  g_assert_cmpstr (((VmdevMdevDefinition *) g_ptr_array_index (defs, 0))->mdev_type, ==, "t2");
+  g_assert_cmpuint (warnings->len, ==, 0);
+  /* parents a and b, then the three files of a */
+  g_assert_cmpuint (calls, ==, 5);
+}
+
 static void
 test_list_without_dir (Fixture *f, gconstpointer data)
 {
@@ -580,6 +614,8 @@ main (int argc, char **argv)
               test_unknown_keys_kept, fixture_teardown);
   g_test_add ("/store/definitions/list-skips-bad-entries", Fixture, NULL, fixture_setup,
               test_list_skips_bad_entries, fixture_teardown);
+  g_test_add ("/store/definitions/list-filtered", Fixture, NULL, fixture_setup,
+              test_list_filtered, fixture_teardown);
   g_test_add ("/store/definitions/list-without-dir", Fixture, NULL, fixture_setup,
               test_list_without_dir, fixture_teardown);
   g_test_add ("/store/definition/save-delete", Fixture, NULL, fixture_setup,

@@ -150,6 +150,11 @@ test_dir_ops (void)
   g_assert_cmpuint (names->len, ==, 5);
   g_assert_cmpstr (g_ptr_array_index (names, 0), ==, "c");
   g_assert_cmpstr (g_ptr_array_index (names, 4), ==, "x");
+  /* A second listing of the same directory starts from its beginning again. */
+  g_clear_pointer (&names, g_ptr_array_unref);
+  names = vmdev_dir_list (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (names->len, ==, 5);
 
   g_assert_true (vmdev_dir_read_uint (dir, "x", &n, &error));
   g_assert_cmpuint (n, ==, 12);
