@@ -13,6 +13,7 @@ DEVICES=/sys/bus/mdev/devices
 TMP=$(mktemp -d)
 QEMU_PID=""
 UUID=""
+DOM=sbx-demo DOM_DEFINED="" DOM_RUNNING="" MDEVS=""
 failed=0
 
 elapsed() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%6.1f", b - a }'; }
@@ -20,10 +21,44 @@ say() { printf '\n\033[1m[%ss] %s\033[0m\n' "$(elapsed)" "$*"; }
 run() { printf '\033[2m$\033[0m %s\n' "$*"; "$@"; }
 oops() { printf '\033[1;31mdemo: %s\033[0m\n' "$*"; failed=1; }
 
+# The guest's PCI devices as its QEMU reports them: QMP query-pci on the
+# domain's command socket through tests/tools/qmp-call (a test tool of the
+# build), one line each: bus:slot.function vendor:device QEMU-id.
+QMP_CALL=$(dirname "$(command -v vmdev)")/tests/tools/qmp-call
+pci() {
+  "$QMP_CALL" --flat "$QMP" query-pci | awk '
+    { eq = index($0, "="); p = substr($0, 1, eq - 1); v = substr($0, eq + 1) }
+    match(p, /^\.\[[0-9]+\]\.devices\[[0-9]+\]\./) {
+      d = substr(p, 1, RLENGTH); k = substr(p, RLENGTH + 1)
+      if (!(d in seen)) { seen[d] = 1; order[n++] = d }
+      val[d, k] = v
+    }
+    END {
+      for (i = 0; i < n; i++) {
+        d = order[i]; q = val[d, "qdev_id"]; gsub(/"/, "", q); if (q == "") q = "-"
+        printf "  %02x:%02x.%x  %04x:%04x  %s\n", val[d, "bus"], val[d, "slot"], val[d, "function"],
+               val[d, "id.vendor"], val[d, "id.device"], q
+      }
+    }'
+}
+hostdev() {
+  printf "<hostdev mode='subsystem' type='mdev' model='vfio-pci'>\n"
+  printf "  <source><address uuid='%s'/></source>\n</hostdev>\n" "$1"
+}
+show_pci() {
+  printf '\033[2m$\033[0m qmp-call %s query-pci   # the reply, one device a line:\n' "$QMP"
+  pci | sed 's/\( 4348:3253 .*\)/\1   <- mtty/'
+}
+
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
   if [ -n "$QEMU_PID" ]; then kill "$QEMU_PID" 2>/dev/null; wait "$QEMU_PID" 2>/dev/null; fi
   exec 3>&- 2>/dev/null
+  [ -n "$DOM_RUNNING" ] && timeout 60 vmdev domain destroy "$DOM" >/dev/null 2>&1
+  [ -n "$DOM_DEFINED" ] && vmdev domain undefine "$DOM" >/dev/null 2>&1
+  for m in $MDEVS; do
+    [ -e "$DEVICES/$m" ] && timeout 20 vmdev mdev stop -u "$m" >/dev/null 2>&1
+  done
   if [ -n "$UUID" ]; then
     [ -e "$DEVICES/$UUID" ] && vmdev mdev stop -u "$UUID" >/dev/null 2>&1
     vmdev mdev undefine -u "$UUID" >/dev/null 2>&1
@@ -102,12 +137,76 @@ run vmdev mdev stop -u "$UUID" || oops "stop failed"
 run vmdev mdev undefine -u "$UUID" || oops "undefine failed"
 UUID_DONE=$UUID; UUID=""
 
-say "Everything is cleaned up: no mdev, no group node, no definition, every count back"
+say "A domain: libvirt-style XML with an mtty mdev as its hostdev, QEMU run by vmdev"
+M1=$(vmdev mdev start -p mtty -t mtty-2); MDEVS=$M1
+M2=$(vmdev mdev start -p mtty -t mtty-1); MDEVS="$M1 $M2"
+if [ -z "$M1" ] || [ -z "$M2" ]; then oops "could not create two mtty mdevs"; exit 1; fi
+printf '\033[2m$\033[0m vmdev mdev start -p mtty -t mtty-2\n%s\n' "$M1"
+printf '\033[2m$\033[0m vmdev mdev start -p mtty -t mtty-1\n%s\n' "$M2"
+cat > "$TMP/$DOM.xml" <<XML
+<domain type='qemu'>
+  <name>$DOM</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <video><model type='none'/></video>
+$(hostdev "$M1" | sed 's/^/    /')
+  </devices>
+</domain>
+XML
+hostdev "$M2" > "$TMP/hostdev.xml"
+run cat "$TMP/$DOM.xml"
+run vmdev domain define "$TMP/$DOM.xml" || oops "define failed"
+DOM_DEFINED=1
+echo "(no OS and no disk: the guest stays paused, which is all a TCG guest inside TCG needs)"
+run vmdev domain start "$DOM" --paused || { oops "start failed"; tail "/var/log/vmdev/$DOM.log"; exit 1; }
+DOM_RUNNING=1
+run vmdev domain status "$DOM" --json
+QMP=/run/vmdev/d/$DOM/qmp.sock
+
+say "What the guest sees: QMP query-pci on the domain's command socket"
+show_pci
+[ "$(pci | grep -c ' 4348:3253 ')" = 1 ] || oops "query-pci should show one 4348:3253"
+
+say "Hotplug the second mdev into the running domain (QMP device_add on the next free slot)"
+run cat "$TMP/hostdev.xml"
+run vmdev domain attach-device "$DOM" "$TMP/hostdev.xml" --live || oops "attach-device failed"
+show_pci
+[ "$(pci | grep -c ' 4348:3253 ')" = 2 ] || oops "query-pci should show two 4348:3253"
+printf '\033[2m$\033[0m vmdev domain dumpxml %s   # the live definition; its new <hostdev>:\n' "$DOM"
+vmdev domain dumpxml "$DOM" |
+  awk -v u="$M2" '/<hostdev/ { b = ""; on = 1 } on { b = b $0 "\n" }
+                  /<\/hostdev>/ { on = 0; if (index(b, u)) printf "%s", b }'
+
+say "Unplug: device_del, then wait for the guest to eject it — this guest runs no OS, so it never does"
+t=$EPOCHREALTIME
+if run vmdev domain detach-device "$DOM" "$TMP/hostdev.xml" --live --timeout 3; then
+  oops "detach-device should have timed out"
+fi
+printf '(exit 1 after %.1f s; the device stays attached and in use:)\n' \
+  "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')"
+printf '\033[2m$\033[0m vmdev domain dumpxml %s | grep -c "<hostdev"\n' "$DOM"
+vmdev domain dumpxml "$DOM" | grep -c '<hostdev'
+show_pci
+
+say "Destroy: QEMU stops, its mdevs are free again"
+run vmdev domain destroy "$DOM" || oops "destroy failed"
+DOM_RUNNING=""
+run vmdev domain list --all
+for m in $MDEVS; do run vmdev mdev stop -u "$m" || oops "stop of $m failed"; done
+MDEVS=""
+run vmdev domain undefine "$DOM" || oops "undefine failed"
+DOM_DEFINED=""
+
+say "Everything is cleaned up: no mdev, no group node, no definition, no domain, every count back"
 run vmdev mdev list
 run vmdev mdev list -d
-run ls -A "$DEVICES" /dev/vfio /etc/mdevctl.d
+run vmdev domain list --all
+run ls -A "$DEVICES" /dev/vfio /etc/mdevctl.d /run/vmdev/d
 run vmdev mdev types -p mtty
-if [ -n "$(ls -A "$DEVICES")" ] || [ -e "/etc/mdevctl.d/mtty/$UUID_DONE" ] ||
+if [ -n "$(ls -A "$DEVICES")$(ls -A /run/vmdev/d 2>/dev/null)" ] || [ -e "/etc/mdevctl.d/mtty/$UUID_DONE" ] ||
    [ "$(cat "$BUS/mtty/mdev_supported_types/mtty-2/available_instances")" != 12 ]; then
   oops "something was left behind"
 fi
