@@ -128,6 +128,7 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   g_autofree char *what = vmdev_hostdev_describe (hostdev_in);
   g_autofree char *id = NULL, *props = NULL;
   g_auto(VmdevPrepared) prepared = { 0 };
+  g_auto(VmdevPrepareContext) ctx = { 0 };
   const VmdevHostdev *added;
   VmdevDomainStatusHostdev *sh;
   guint n_controllers;
@@ -158,7 +159,8 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
       return FALSE;
     }
   /* DESIGN.md §7 steps 1-2: claim, create (managed), check. */
-  if (!vmdev_domain_prepare_hostdev (root, live, hostdev, &prepared, error))
+  if (!vmdev_prepare_context_init (&ctx, root, live->uuid, st->mcs, error) ||
+      !vmdev_domain_prepare_hostdev (root, live, hostdev, &ctx, &prepared, error))
     return FALSE;
   if (hostdev->uuid == NULL)
     hostdev->uuid = g_strdup (prepared.uuid);

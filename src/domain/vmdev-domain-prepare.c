@@ -3,8 +3,10 @@
 #include "domain/vmdev-domain-prepare.h"
 
 #include "domain/vmdev-domain-status.h"
+#include "qemu/vmdev-qemu-command.h"
 #include "host/vmdev-host.h"
 #include "host/vmdev-placement.h"
+#include "hostprep/vmdev-label.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-lock.h"
@@ -13,11 +15,75 @@
 #include <string.h>
 
 #define STEP_CREATE_MDEV "create-mdev"
+#define STEP_DAC "dac"
+#define STEP_SELINUX "selinux"
 
 void
 vmdev_prepared_clear (VmdevPrepared *p)
 {
   g_clear_pointer (&p->uuid, g_free);
+}
+
+void
+vmdev_prepare_context_clear (VmdevPrepareContext *ctx)
+{
+  g_clear_pointer (&ctx->config, vmdev_hostprep_config_free);
+  g_clear_pointer (&ctx->mcs, g_free);
+  g_clear_pointer (&ctx->image_context, g_free);
+  g_clear_pointer (&ctx->process_context, g_free);
+}
+
+/* The MCS categories of the running domains. */
+static GArray *
+used_mcs (VmdevRoot *root)
+{
+  GArray *used = g_array_new (FALSE, FALSE, sizeof (VmdevMcs));
+  g_autoptr(VmdevDir) dir = vmdev_dir_open (root, VMDEV_QEMU_RUN_DIR, NULL);
+  g_autoptr(GPtrArray) names = dir != NULL ? vmdev_dir_list (dir, NULL) : NULL;
+
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      g_autoptr(VmdevDomainStatus) st = vmdev_domain_status_read (root, g_ptr_array_index (names, i),
+                                                                  NULL);
+      VmdevMcs mcs;
+
+      if (st != NULL && st->mcs != NULL && vmdev_domain_status_alive (st) &&
+          vmdev_mcs_parse (st->mcs, &mcs, NULL))
+        g_array_append_val (used, mcs);
+    }
+  return used;
+}
+
+gboolean
+vmdev_prepare_context_init (VmdevPrepareContext *ctx, VmdevRoot *root, const char *domain_uuid,
+                            const char *mcs_text, GError **error)
+{
+  VmdevMcs mcs;
+
+  memset (ctx, 0, sizeof *ctx);
+  ctx->config = vmdev_hostprep_config_load (root, error);
+  if (ctx->config == NULL)
+    return FALSE;
+  if (ctx->config->security_driver == VMDEV_SECURITY_DRIVER_NONE ||
+      !vmdev_label_selinux_wanted (ctx->config))
+    return TRUE;
+  if (mcs_text != NULL)
+    {
+      if (!vmdev_mcs_parse (mcs_text, &mcs, error))
+        return FALSE;
+    }
+  else
+    {
+      g_autoptr(GArray) used = used_mcs (root);
+
+      if (!vmdev_mcs_pick (domain_uuid, (VmdevMcs *) (void *) used->data, used->len, &mcs,
+                           error))
+        return FALSE;
+    }
+  ctx->mcs = vmdev_mcs_to_string (&mcs);
+  ctx->image_context = vmdev_label_selinux_image_context (ctx->config->image_label, &mcs);
+  ctx->process_context = vmdev_label_selinux_process_context (ctx->config->process_label, &mcs);
+  return TRUE;
 }
 
 /* Undoes one journal step. */
@@ -35,6 +101,10 @@ undo_step (VmdevRoot *root, const VmdevClaim *claim, const VmdevClaimStep *step,
                                   "removing mediated device %s that vmdev created: ", claim->uuid);
       return FALSE;
     }
+  if (strcmp (step->op, STEP_DAC) == 0)
+    return vmdev_label_dac_restore (root, step->arg, error);
+  if (strcmp (step->op, STEP_SELINUX) == 0)
+    return vmdev_label_selinux_restore (root, step->arg, error);
   g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_UNSUPPORTED,
                "claim of mediated device %s: cannot undo step '%s' (%s): written by a newer "
                "vmdev?", claim->uuid, step->op, step->arg);
@@ -180,9 +250,30 @@ check_mdev (VmdevRoot *root, const VmdevClaim *claim, const VmdevHostdev *h, Vmd
   return TRUE;
 }
 
+/* DESIGN.md §7 step 3: the group node becomes QEMU's (journaled first). */
+static gboolean
+label_group (VmdevRoot *root, VmdevClaim *claim, const VmdevPrepareContext *ctx, int group,
+             GError **error)
+{
+  g_autofree char *rel = g_strdup_printf ("dev/vfio/%d", group);
+
+  if (ctx->config->security_driver == VMDEV_SECURITY_DRIVER_NONE)
+    return TRUE;
+  vmdev_claim_journal_add (claim, STEP_DAC, rel);
+  if (!vmdev_claim_write (root, claim, error) ||
+      !vmdev_label_dac_set (root, rel, ctx->config->uid, ctx->config->gid, error))
+    return FALSE;
+  if (ctx->image_context == NULL)
+    return TRUE;
+  vmdev_claim_journal_add (claim, STEP_SELINUX, rel);
+  return vmdev_claim_write (root, claim, error) &&
+         vmdev_label_selinux_set (root, rel, ctx->image_context, error);
+}
+
 gboolean
 vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const VmdevHostdev *h,
-                              VmdevPrepared *out, GError **error)
+                              const VmdevPrepareContext *ctx, VmdevPrepared *out,
+                              GError **error)
 {
   g_autoptr(VmdevClaim) claim = NULL;
   g_autoptr(VmdevClaim) other = NULL;
@@ -215,7 +306,8 @@ vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const Vmd
   if (!vmdev_claim_write (root, claim, error))
     return FALSE;
   if ((managed_create && !mdev_exists (root, uuid) && !create_managed (root, claim, h, error)) ||
-      !check_mdev (root, claim, h, out, error))
+      !check_mdev (root, claim, h, out, error) ||
+      !label_group (root, claim, ctx, out->iommu_group, error))
     {
       g_autoptr(GError) undo = NULL;
 

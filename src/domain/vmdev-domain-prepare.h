@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "conf/vmdev-domain.h"
+#include "hostprep/vmdev-hostprep-config.h"
 #include "store/vmdev-claim.h"
 #include "util/vmdev-root.h"
 
@@ -21,15 +22,33 @@ typedef struct
 void vmdev_prepared_clear (VmdevPrepared *p);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmdevPrepared, vmdev_prepared_clear)
 
+/* How the host is prepared for the domain's QEMU. */
+typedef struct
+{
+  VmdevHostprepConfig *config;  /* etc/vmdev/vmdev.conf */
+  char *mcs;                    /* "c12,c345" when SELinux labels apply, else NULL */
+  char *image_context;          /* SELinux label of the group nodes, or NULL */
+  char *process_context;        /* SELinux label of QEMU, or NULL */
+} VmdevPrepareContext;
+
+/* Loads vmdev.conf; where SELinux labels apply, the domain's MCS categories
+ * are @mcs (a running domain's, from its status) or, NULL, a pair no running
+ * domain has, derived from @domain_uuid. */
+gboolean vmdev_prepare_context_init (VmdevPrepareContext *ctx, VmdevRoot *root,
+                                     const char *domain_uuid, const char *mcs, GError **error);
+void vmdev_prepare_context_clear (VmdevPrepareContext *ctx);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmdevPrepareContext, vmdev_prepare_context_clear)
+
 /* Claims the mdev of @h for the domain @def (refused when another domain
  * holds it: "mediated device U is in use by domain N"), creates it when it is
  * managed and missing (journaled in the claim first), checks that it exists,
  * that its device_api matches the model, that it has an IOMMU group and that
- * no other program holds the group.  The claim is left in state "preparing".
- * On failure everything is undone and no claim is left. */
+ * no other program holds the group, then labels the group node for QEMU
+ * (DAC owner, SELinux label; journaled first).  The claim is left in state
+ * "preparing".  On failure everything is undone and no claim is left. */
 gboolean vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def,
-                                       const VmdevHostdev *h, VmdevPrepared *out,
-                                       GError **error);
+                                       const VmdevHostdev *h, const VmdevPrepareContext *ctx,
+                                       VmdevPrepared *out, GError **error);
 
 /* Sets the state of the claim of @uuid (no error when there is none). */
 gboolean vmdev_domain_claim_set_state (VmdevRoot *root, const char *uuid, VmdevClaimState state,

@@ -7,6 +7,7 @@
 #include "domain/vmdev-domain-hotplug.h"
 #include "domain/vmdev-domain-prepare.h"
 #include "host/vmdev-host.h"
+#include "hostprep/vmdev-privileges.h"
 
 #include "qemu/vmdev-qemu-command.h"
 #include "qemu/vmdev-qmp.h"
@@ -161,6 +162,8 @@ typedef struct
   gboolean paused;
   int ready_fd;
   GPtrArray *hostdevs;  /* VmdevDomainStatusHostdev*, for status.json */
+  const char *mcs;      /* for status.json */
+  const VmdevPrivileges *priv;  /* what QEMU runs with */
 } Monitor;
 
 static void
@@ -211,6 +214,18 @@ qemu_exec (Monitor *m, pid_t monitor)
   null = open ("/dev/null", O_RDONLY);
   if (null >= 0)
     dup2 (null, 0);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *warning = NULL;
+
+    if (!vmdev_privileges_apply (m->priv, &warning, &error))
+      {
+        log_line (2, "%s", error->message);
+        _exit (127);
+      }
+    if (warning != NULL)
+      log_line (2, "warning: %s", warning);
+  }
   execv (m->argv[0], m->argv);
   log_line (2, "cannot execute %s: %s", m->argv[0], g_strerror (errno));
   _exit (127);
@@ -242,7 +257,7 @@ monitor_main (Monitor *m)
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
   g_autofree char *argv_text = NULL;
-  VmdevDomainStatus st = { .hostdevs = m->hostdevs };
+  VmdevDomainStatus st = { .hostdevs = m->hostdevs, .mcs = (char *) m->mcs };
   pid_t qemu, self = getpid ();
   int wstatus = 0, null, qfd;
   gboolean reaped = FALSE;
@@ -526,9 +541,14 @@ wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
 /* Launches QEMU for the live definition @def under a new monitor; the
  * caller holds the lock and has prepared the hostdevs (@hostdevs). */
 static gboolean
-launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs, gboolean paused,
-        guint timeout_ms, GError **error)
+launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
+        const VmdevPrepareContext *ctx, gboolean paused, guint timeout_ms, GError **error)
 {
+  VmdevPrivileges priv = {
+    .uid = ctx->config->uid, .gid = ctx->config->gid,
+    .memlock_bytes = vmdev_privileges_vfio_memlock (def->memory_kib),
+    .exec_context = ctx->process_context,
+  };
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GString) acc = g_string_new (NULL);
   g_autofree char *rel = vmdev_domain_run_rel (def->name);
@@ -600,7 +620,7 @@ launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs, gboolean p
       Monitor m = {
         .root = root, .name = def->name, .uuid = def->uuid, .dir = dir, .log_fd = log_fd,
         .mon_sock = mon, .cmd_sock = cmd, .argv = argv, .paused = paused, .ready_fd = wfd,
-        .hostdevs = hostdevs,
+        .hostdevs = hostdevs, .mcs = ctx->mcs, .priv = &priv,
       };
       pid_t grandchild;
 
@@ -698,6 +718,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   g_autoptr(VmdevLock) lock = NULL;
   g_autoptr(VmdevDomainStatus) st = NULL;
   g_autoptr(VmdevDomain) live = NULL;
+  g_auto(VmdevPrepareContext) ctx = { 0 };
   g_autoptr(GPtrArray) hostdevs = g_ptr_array_new_with_free_func (
     (GDestroyNotify) vmdev_domain_status_hostdev_free);
 
@@ -728,7 +749,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
     }
   vmdev_domain_reconcile_claims (root);
   live = live_copy (def, error);
-  if (live == NULL)
+  if (live == NULL || !vmdev_prepare_context_init (&ctx, root, live->uuid, NULL, error))
     return FALSE;
   /* DESIGN.md §7 steps 1-2 for each mdev: claim, create (managed), check. */
   for (guint i = 0; i < live->hostdevs->len; i++)
@@ -738,7 +759,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
       VmdevDomainStatusHostdev *sh;
       VmdevPrepared p;
 
-      if (!vmdev_domain_prepare_hostdev (root, live, h, &p, error))
+      if (!vmdev_domain_prepare_hostdev (root, live, h, &ctx, &p, error))
         {
           g_prefix_error (error, "domain '%s': ", def->name);
           release_hostdevs (root, hostdevs);
@@ -752,7 +773,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
       g_ptr_array_add (hostdevs, sh);
       vmdev_prepared_clear (&p);
     }
-  if (!launch (root, live, hostdevs, paused, timeout_ms, error))
+  if (!launch (root, live, hostdevs, &ctx, paused, timeout_ms, error))
     {
       release_hostdevs (root, hostdevs);
       return FALSE;

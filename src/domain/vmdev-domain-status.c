@@ -61,6 +61,7 @@ vmdev_domain_status_free (VmdevDomainStatus *st)
   g_free (st->started);
   g_free (st->qmp);
   g_free (st->log);
+  g_free (st->mcs);
   g_ptr_array_unref (st->hostdevs);
   g_free (st);
 }
@@ -163,6 +164,8 @@ status_to_json (const VmdevDomainStatus *st)
   add_string (b, "started", st->started);
   add_string (b, "qmp", st->qmp);
   add_string (b, "log", st->log);
+  if (st->mcs != NULL)
+    add_string (b, "mcs", st->mcs);
   json_builder_set_member_name (b, "hostdevs");
   json_builder_begin_array (b);
   for (guint i = 0; i < st->hostdevs->len; i++)
@@ -288,6 +291,7 @@ vmdev_domain_status_read (VmdevRoot *root, const char *name, GError **error)
   st->started = g_strdup (json_object_get_string_member_with_default (o, "started", ""));
   st->qmp = g_strdup (json_object_get_string_member_with_default (o, "qmp", ""));
   st->log = g_strdup (json_object_get_string_member_with_default (o, "log", ""));
+  st->mcs = g_strdup (json_object_get_string_member_with_default (o, "mcs", NULL));
   if (!read_hostdevs (o, st))
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,

@@ -38,6 +38,7 @@ typedef struct
   char *qmp;             /* display path of qmp.sock */
   char *log;             /* display path of the log */
   GPtrArray *hostdevs;   /* VmdevDomainStatusHostdev*, in the live definition's order */
+  char *mcs;             /* SELinux MCS categories ("c12,c345"), or NULL */
 } VmdevDomainStatus;
 
 VmdevDomainStatus *vmdev_domain_status_new (void);

@@ -21,6 +21,11 @@ pre=c2177883-f1bb-47f0-914d-32a22e3a8804     # on 0000:65:00.0, group 7
 held=d2177883-f1bb-47f0-914d-32a22e3a8805    # on 0000:66:00.0, its group held
 ap=e2177883-f1bb-47f0-914d-32a22e3a8806      # a vfio-ap device
 claims="$root/run/vmdev/claims"
+# QEMU runs as 4242:4343: it must reach the root, and the double's binary.
+chmod 755 "$tmp_root" "$root"
+mkdir -p "$root/etc/vmdev"
+printf '[qemu]\nuser=4242\ngroup=4343\n' > "$root/etc/vmdev/vmdev.conf"
+group_node_before=$(stat -c '%u:%g %a' "$root/dev/vfio/7")
 
 n=0
 domain () # NAME HOSTDEV-XML...
@@ -56,7 +61,12 @@ domain va "$(mdev "$pre")"
 domain vb "$(mdev "$pre")"
 run domain start va
 is "$rc|$err" "0|" "start va with a pre-created mdev"
-is "$(claim_of "$pre")" '["va","active",false,false,[]]' "its claim: domain va, active, not created by vmdev"
+is "$(claim_of "$pre")" '["va","active",false,false,["dac"]]' \
+  "its claim: domain va, active, not created by vmdev, its group node labelled"
+is "$(stat -c '%u:%g %a' "$root/dev/vfio/7")" "4242:4343 600" "the group node belongs to QEMU's user"
+qpid=$(json_get "$(status_json va)" pid)
+is "$(awk '/^Uid:/ { print $2 } /^Gid:/ { print $2 } /^Groups:/ { print "groups:" $2 } /^CapEff:/ { print $2 }' "/proc/$qpid/status" | tr '\n' ' ')" \
+  "4242 4343 groups: 0000000000000000 " "QEMU runs as the configured user and group, no other groups, no capabilities"
 is "$(jq -r .version "$claims/$pre.json")" 1 "the claim has a version"
 run domain start vb
 is "$rc|$err" "1|vmdev: starting a domain: domain 'vb': mediated device $pre is in use by domain va" \
@@ -66,6 +76,7 @@ is "$(ls "$claims" | tr '\n' ' ')|$(ls -A "$root/run/vmdev/d" | tr '\n' ' ')" "$
 run domain destroy va
 is "$(ls -A "$claims")|$(running_mdevs)" "|$pre $held $ap " \
   "destroy: claim released, the pre-created mdev still there"
+is "$(stat -c '%u:%g %a' "$root/dev/vfio/7")" "$group_node_before" "the group node's owner and mode are restored"
 run domain start vb
 is "$rc" 0 "now vb gets it"
 run domain destroy vb
@@ -93,7 +104,8 @@ is "$(printf '%s' "$st" | jq -c '.hostdevs[0] | [.alias, .managed, .created_by_v
   '["hostdev0",true,true]' "status: managed, created by vmdev"
 [ -e "$root/sys/class/mdev_bus/0000:65:00.0/mdev_supported_types/nvidia-63/devices/$u" ]
 ok $? "created on the parent with the fewest mdevs (0000:65:00.0: 1, against 2)"
-is "$(claim_of "$u")" '["vm1","active",true,true,["create-mdev"]]' "the claim journals the creation"
+is "$(claim_of "$u")" '["vm1","active",true,true,["create-mdev","dac"]]' \
+  "the claim journals the creation, then the label"
 like "$("$VMDEV" domain dumpxml vm1)" "<address uuid='$u'/>" "the live definition has its UUID"
 like "$("$VMDEV" domain dumpxml vm1 --inactive)" "<mdev type='nvidia-63'/>" \
   "the persistent one is unchanged"
@@ -165,7 +177,8 @@ managed nvidia-63 > "$tmp_root/m.xml"
 sed -i "s|<source>|<alias name='ua-vgpu'/><source>|" "$tmp_root/m.xml"
 run domain attach-device vhp "$tmp_root/m.xml" --live
 uh=$(status_json vhp | jq -r '.hostdevs[0].uuid')
-is "$rc|$(claim_of "$uh")" '0|["vhp","active",true,true,["create-mdev"]]' "attach --live creates a managed mdev"
+is "$rc|$(claim_of "$uh")" '0|["vhp","active",true,true,["create-mdev","dac"]]' \
+  "attach --live creates a managed mdev and labels its group"
 run domain detach-device vhp "$tmp_root/m.xml" --live
 is "$rc|$(ls -A "$claims")" "0|" "detach --live (found by alias) releases it"
 [ ! -e "$root/sys/bus/mdev/devices/$uh" ]

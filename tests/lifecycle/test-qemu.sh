@@ -71,7 +71,10 @@ run domain resume vm1
 # --- hotplug of an mdev QEMU cannot open: the mdev exists under the root (a
 # static snapshot of the simulated host), not in the real /sys, so vmdev's
 # checks pass and QEMU's device_add fails; nothing stays behind.
+# Its group nodes are plain files, which the DAC labels refuse: no labels here.
 "$SIMHOST" populate "$(dirname "$0")/../cli/hosts/gvtg-mtty.json" "$root" >/dev/null
+mkdir -p "$root/etc/vmdev"
+printf '[qemu]\nsecurity_driver=none\n' > "$root/etc/vmdev/vmdev.conf"
 cat > "$tmp_root/fake.xml" <<XML
 <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
   <source><address uuid='83b8f4f2-509f-382f-3c1e-e6bfe0fa1001'/></source>

@@ -401,6 +401,16 @@ op_utimens (const char *path, const struct timespec tv[2], struct fuse_file_info
   return node ? 0 : -ENOENT;
 }
 
+/* sysfs (kernfs) and devtmpfs in 6.1 have handlers for trusted.* and
+ * security.* only: any other namespace is EOPNOTSUPP, as there.  The kernel
+ * itself requires CAP_SYS_ADMIN for trusted.*. */
+static gboolean
+xattr_name_supported (const char *name)
+{
+  return (g_str_has_prefix (name, "trusted.") && name[8] != '\0')
+         || (g_str_has_prefix (name, "security.") && name[9] != '\0');
+}
+
 static int
 op_setxattr (const char *path, const char *name, const char *value, size_t size, int flags)
 {
@@ -409,6 +419,8 @@ op_setxattr (const char *path, const char *name, const char *value, size_t size,
 
   if (!node)
     ret = -ENOENT;
+  else if (!xattr_name_supported (name))
+    ret = -EOPNOTSUPP;
   else
     {
       gboolean exists = node->xattrs && g_hash_table_contains (node->xattrs, name);
@@ -438,6 +450,8 @@ op_getxattr (const char *path, const char *name, char *value, size_t size)
 
   if (!node)
     ret = -ENOENT;
+  else if (!xattr_name_supported (name))
+    ret = -EOPNOTSUPP;
   else if (!node->xattrs || !(bytes = g_hash_table_lookup (node->xattrs, name)))
     ret = -ENODATA;
   else
@@ -502,6 +516,8 @@ op_removexattr (const char *path, const char *name)
 
   if (!node)
     ret = -ENOENT;
+  else if (!xattr_name_supported (name))
+    ret = -EOPNOTSUPP;
   else if (!node->xattrs || !g_hash_table_remove (node->xattrs, name))
     ret = -ENODATA;
   leave ();
@@ -768,7 +784,9 @@ serve (ShHost *host, const char *root, const char *mnt, int fd)
   sh_host_add_fuse_entries (host);
   fuse_set_log_func (log_capture);
 
-  opts = g_strdup_printf ("fsname=simhost,subtype=simhost%s",
+  /* default_permissions: the kernel checks owner and mode as on a real host,
+   * so a group node is open to the QEMU user only once vmdev labelled it. */
+  opts = g_strdup_printf ("fsname=simhost,subtype=simhost,default_permissions%s",
                           geteuid () == 0 ? ",allow_other" : "");
   if (fuse_opt_add_arg (&args, "simhost") != 0 || fuse_opt_add_arg (&args, "-o") != 0 ||
       fuse_opt_add_arg (&args, opts) != 0)
