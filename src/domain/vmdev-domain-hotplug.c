@@ -159,8 +159,10 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
       return FALSE;
     }
   /* DESIGN.md §7 steps 1-2: claim, create (managed), check. */
-  if (!vmdev_prepare_context_init (&ctx, root, live->uuid, st->mcs, error) ||
-      !vmdev_domain_prepare_hostdev (root, live, hostdev, &ctx, &prepared, error))
+  if (!vmdev_prepare_context_init (&ctx, root, live->uuid, st->mcs, error))
+    return FALSE;
+  ctx.live = TRUE;  /* the domain's cgroup exists: the group is allowed at once */
+  if (!vmdev_domain_prepare_hostdev (root, live, hostdev, &ctx, &prepared, error))
     return FALSE;
   if (hostdev->uuid == NULL)
     hostdev->uuid = g_strdup (prepared.uuid);

@@ -12,11 +12,13 @@
 #include "util/vmdev-lock.h"
 #include "util/vmdev-uuid.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define STEP_CREATE_MDEV "create-mdev"
 #define STEP_DAC "dac"
 #define STEP_SELINUX "selinux"
+#define STEP_CGROUP "cgroup-allow"
 
 void
 vmdev_prepared_clear (VmdevPrepared *p)
@@ -31,6 +33,7 @@ vmdev_prepare_context_clear (VmdevPrepareContext *ctx)
   g_clear_pointer (&ctx->mcs, g_free);
   g_clear_pointer (&ctx->image_context, g_free);
   g_clear_pointer (&ctx->process_context, g_free);
+  g_clear_pointer (&ctx->cgroups, vmdev_cgroup_host_free);
 }
 
 /* The MCS categories of the running domains. */
@@ -64,6 +67,9 @@ vmdev_prepare_context_init (VmdevPrepareContext *ctx, VmdevRoot *root, const cha
   ctx->config = vmdev_hostprep_config_load (root, error);
   if (ctx->config == NULL)
     return FALSE;
+  ctx->cgroups = vmdev_cgroup_host_open (root, VMDEV_CGROUP_ALL, error);
+  if (ctx->cgroups == NULL)
+    return FALSE;
   if (ctx->config->security_driver == VMDEV_SECURITY_DRIVER_NONE ||
       !vmdev_label_selinux_wanted (ctx->config))
     return TRUE;
@@ -86,6 +92,35 @@ vmdev_prepare_context_init (VmdevPrepareContext *ctx, VmdevRoot *root, const cha
   return TRUE;
 }
 
+/* Takes back the cgroup rule of a "cgroup-allow" step ("c:MAJOR:MINOR"). */
+static gboolean
+undo_cgroup_allow (VmdevRoot *root, const VmdevClaim *claim, const char *arg, GError **error)
+{
+  g_autoptr(VmdevCgroupHost) host = NULL;
+  g_autoptr(GError) local = NULL;
+  VmdevCgroupDevice dev = { 0 };
+  char type;
+
+  if (sscanf (arg, "%c:%" G_GUINT32_FORMAT ":%" G_GUINT32_FORMAT, &type, &dev.major,
+              &dev.minor) != 3 || (type != 'c' && type != 'b'))
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
+                   "claim of mediated device %s: step 'cgroup-allow': bad device '%s'",
+                   claim->uuid, arg);
+      return FALSE;
+    }
+  dev.type = type;
+  host = vmdev_cgroup_host_open (root, VMDEV_CGROUP_ALL, error);
+  if (host == NULL)
+    return FALSE;
+  /* The domain's cgroup is gone already: so is the rule. */
+  if (vmdev_cgroup_deny (host, claim->domain, &dev, &local) ||
+      g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
 /* Undoes one journal step. */
 static gboolean
 undo_step (VmdevRoot *root, const VmdevClaim *claim, const VmdevClaimStep *step, GError **error)
@@ -101,6 +136,8 @@ undo_step (VmdevRoot *root, const VmdevClaim *claim, const VmdevClaimStep *step,
                                   "removing mediated device %s that vmdev created: ", claim->uuid);
       return FALSE;
     }
+  if (strcmp (step->op, STEP_CGROUP) == 0)
+    return undo_cgroup_allow (root, claim, step->arg, error);
   if (strcmp (step->op, STEP_DAC) == 0)
     return vmdev_label_dac_restore (root, step->arg, error);
   if (strcmp (step->op, STEP_SELINUX) == 0)
@@ -270,6 +307,33 @@ label_group (VmdevRoot *root, VmdevClaim *claim, const VmdevPrepareContext *ctx,
          vmdev_label_selinux_set (root, rel, ctx->image_context, error);
 }
 
+/* DESIGN.md §7 step 4: the group node in the domain's device allow list
+ * (now for a hotplug; in the cgroup start creates otherwise). */
+static gboolean
+cgroup_allow_group (VmdevRoot *root, VmdevClaim *claim, const VmdevPrepareContext *ctx,
+                    VmdevPrepared *out, GError **error)
+{
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autofree char *name = g_strdup_printf ("%d", out->iommu_group);
+  g_autofree char *arg = NULL;
+
+  if (vmdev_cgroup_host_kinds (ctx->cgroups) == 0)
+    return TRUE;
+  dir = vmdev_dir_open (root, "dev/vfio", error);
+  if (dir == NULL ||
+      !vmdev_cgroup_device_from_node (dir, name, FALSE, &out->cgroup_device, error))
+    return FALSE;
+  out->has_cgroup_device = TRUE;
+  arg = g_strdup_printf ("%c:%" G_GUINT32_FORMAT ":%" G_GUINT32_FORMAT,
+                         out->cgroup_device.type, out->cgroup_device.major,
+                         out->cgroup_device.minor);
+  vmdev_claim_journal_add (claim, STEP_CGROUP, arg);
+  if (!vmdev_claim_write (root, claim, error))
+    return FALSE;
+  return !ctx->live || vmdev_cgroup_allow (ctx->cgroups, claim->domain, &out->cgroup_device,
+                                           error);
+}
+
 gboolean
 vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const VmdevHostdev *h,
                               const VmdevPrepareContext *ctx, VmdevPrepared *out,
@@ -307,7 +371,8 @@ vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const Vmd
     return FALSE;
   if ((managed_create && !mdev_exists (root, uuid) && !create_managed (root, claim, h, error)) ||
       !check_mdev (root, claim, h, out, error) ||
-      !label_group (root, claim, ctx, out->iommu_group, error))
+      !label_group (root, claim, ctx, out->iommu_group, error) ||
+      !cgroup_allow_group (root, claim, ctx, out, error))
     {
       g_autoptr(GError) undo = NULL;
 
@@ -318,6 +383,14 @@ vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const Vmd
   out->uuid = g_steal_pointer (&uuid);
   out->created_by_vmdev = claim->created_by_vmdev;
   return TRUE;
+}
+
+static gboolean
+remove_cgroup (VmdevRoot *root, const char *name, GError **error)
+{
+  g_autoptr(VmdevCgroupHost) host = vmdev_cgroup_host_open (root, VMDEV_CGROUP_ALL, error);
+
+  return host != NULL && vmdev_cgroup_remove (host, name, error);
 }
 
 gboolean
@@ -344,12 +417,14 @@ vmdev_domain_release_domain_claims (VmdevRoot *root, const char *name, GError **
           ok = FALSE;
         }
     }
+  if (ok)
+    ok = remove_cgroup (root, name, error);
   return ok;
 }
 
-/* Whether the live domain @name holds @uuid. */
-static gboolean
-held (VmdevRoot *root, GHashTable *cache, const char *name, const char *uuid)
+/* The status of @name if it runs, else NULL (cached in @cache). */
+static VmdevDomainStatus *
+live_status (VmdevRoot *root, GHashTable *cache, const char *name)
 {
   VmdevDomainStatus *st;
 
@@ -360,7 +435,55 @@ held (VmdevRoot *root, GHashTable *cache, const char *name, const char *uuid)
         g_clear_pointer (&st, vmdev_domain_status_free);
       g_hash_table_insert (cache, g_strdup (name), st);
     }
+  return st;
+}
+
+static gboolean
+domain_alive (VmdevRoot *root, GHashTable *cache, const char *name)
+{
+  return live_status (root, cache, name) != NULL;
+}
+
+/* Whether the live domain @name holds @uuid. */
+static gboolean
+held (VmdevRoot *root, GHashTable *cache, const char *name, const char *uuid)
+{
+  VmdevDomainStatus *st = live_status (root, cache, name);
+
   return st != NULL && vmdev_domain_status_find_hostdev (st, uuid) >= 0;
+}
+
+/* The cgroups of domains that do not run are removed. */
+static void
+reconcile_cgroups (VmdevRoot *root, GHashTable *cache)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevCgroupHost) host = vmdev_cgroup_host_open (root, VMDEV_CGROUP_ALL, &error);
+  g_autoptr(GPtrArray) names = NULL;
+
+  if (host == NULL || vmdev_cgroup_host_kinds (host) == 0)
+    {
+      if (error != NULL)
+        g_warning ("reconciling cgroups: %s", error->message);
+      return;
+    }
+  names = vmdev_cgroup_list (host, &error);
+  if (names == NULL)
+    {
+      g_warning ("reconciling cgroups: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autoptr(GError) local = NULL;
+
+      if (domain_alive (root, cache, name))
+        continue;
+      g_debug ("reconcile: domain '%s' does not run: removing its cgroups", name);
+      if (!vmdev_cgroup_remove (host, name, &local))
+        g_warning ("%s", local->message);
+    }
 }
 
 void
@@ -401,6 +524,7 @@ vmdev_domain_reconcile_claims (VmdevRoot *root)
         g_warning ("releasing mediated device %s of domain '%s': %s", claim->uuid,
                    claim->domain, local->message);
     }
+  reconcile_cgroups (root, cache);
 }
 
 void

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "conf/vmdev-domain.h"
+#include "hostprep/vmdev-cgroup.h"
 #include "hostprep/vmdev-hostprep-config.h"
 #include "store/vmdev-claim.h"
 #include "util/vmdev-root.h"
@@ -17,6 +18,8 @@ typedef struct
   char *uuid;            /* the mdev (new for a managed one without a UUID) */
   int iommu_group;
   gboolean created_by_vmdev;
+  gboolean has_cgroup_device;     /* the group node, allowed in the domain's cgroup */
+  VmdevCgroupDevice cgroup_device;
 } VmdevPrepared;
 
 void vmdev_prepared_clear (VmdevPrepared *p);
@@ -29,6 +32,8 @@ typedef struct
   char *mcs;                    /* "c12,c345" when SELinux labels apply, else NULL */
   char *image_context;          /* SELinux label of the group nodes, or NULL */
   char *process_context;        /* SELinux label of QEMU, or NULL */
+  VmdevCgroupHost *cgroups;     /* the cgroup hierarchies under the root */
+  gboolean live;                /* hotplug: the domain's cgroup exists already */
 } VmdevPrepareContext;
 
 /* Loads vmdev.conf; where SELinux labels apply, the domain's MCS categories
@@ -60,12 +65,14 @@ gboolean vmdev_domain_claim_set_state (VmdevRoot *root, const char *uuid, VmdevC
  * "releasing", for the next reconcile. */
 gboolean vmdev_domain_release_claim (VmdevRoot *root, const char *uuid, GError **error);
 
-/* Releases every claim of domain @name (after its QEMU ended). */
+/* Releases every claim of domain @name (after its QEMU ended), then removes
+ * its cgroups. */
 gboolean vmdev_domain_release_domain_claims (VmdevRoot *root, const char *name, GError **error);
 
 /* Reconcile: releases every claim that no live domain holds (its domain's
- * QEMU is gone, or does not list the mdev).  Problems are logged as warnings:
- * reconcile never fails the command that runs it. */
+ * QEMU is gone, or does not list the mdev), then removes the cgroups of
+ * domains that do not run.  Problems are logged as warnings: reconcile never
+ * fails the command that runs it. */
 void vmdev_domain_reconcile_claims (VmdevRoot *root);
 
 /* The same, taking the global lock; nothing to do without a claims

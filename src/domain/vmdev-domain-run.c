@@ -29,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -164,6 +165,8 @@ typedef struct
   GPtrArray *hostdevs;  /* VmdevDomainStatusHostdev*, for status.json */
   const char *mcs;      /* for status.json */
   const VmdevPrivileges *priv;  /* what QEMU runs with */
+  VmdevCgroupHost *cgroups;     /* QEMU enters the domain's cgroups (opened by the
+                                 * monitor: the parent's fds are closed) */
 } Monitor;
 
 static void
@@ -218,6 +221,11 @@ qemu_exec (Monitor *m, pid_t monitor)
     g_autoptr(GError) error = NULL;
     g_autofree char *warning = NULL;
 
+    if (!vmdev_cgroup_enter (m->cgroups, m->name, 0, &error))
+      {
+        log_line (2, "%s", error->message);
+        _exit (127);
+      }
     if (!vmdev_privileges_apply (m->priv, &warning, &error))
       {
         log_line (2, "%s", error->message);
@@ -270,6 +278,13 @@ monitor_main (Monitor *m)
   signal (SIGPIPE, SIG_IGN);
   argv_text = g_strjoinv (" ", m->argv);
   log_line (2, "starting domain '%s' (monitor pid %d): %s", m->name, (int) self, argv_text);
+  m->cgroups = vmdev_cgroup_host_open (m->root, VMDEV_CGROUP_ALL, &error);
+  if (m->cgroups == NULL)
+    {
+      ready_send (m->ready_fd, "err %s\n", error->message);
+      vmdev_domain_remove_run_dir (m->root, m->name);
+      _exit (1);
+    }
 
   qemu = fork ();
   if (qemu < 0)
@@ -697,6 +712,38 @@ live_copy (const VmdevDomain *def, GError **error)
   return vmdev_domain_parse (xml, strlen (xml), 0, error);
 }
 
+/* DESIGN.md §7 step 4: the domain's cgroup in each hierarchy, default-deny
+ * with the standard devices, @devices (the VFIO groups) and the block
+ * devices of its disks.  A leftover of an earlier run is removed first. */
+static gboolean
+create_cgroup (const VmdevDomain *def, const VmdevPrepareContext *ctx, GArray *devices,
+               GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (vmdev_cgroup_host_kinds (ctx->cgroups) == 0)
+    return TRUE;
+  for (guint i = 0; i < def->disks->len; i++)
+    {
+      const VmdevDisk *d = g_ptr_array_index (def->disks, i);
+      struct stat sb;
+
+      /* Paths in the XML are used as written (DESIGN.md §3). */
+      if (d->type == VMDEV_DISK_BLOCK && d->source != NULL && stat (d->source, &sb) == 0 &&
+          S_ISBLK (sb.st_mode))
+        {
+          VmdevCgroupDevice dev = { .type = 'b', .major = major (sb.st_rdev),
+                                    .minor = minor (sb.st_rdev), .read_only = d->readonly };
+
+          g_array_append_val (devices, dev);
+        }
+    }
+  if (!vmdev_cgroup_remove (ctx->cgroups, def->name, &local))
+    g_warning ("%s", local->message);
+  return vmdev_cgroup_create (ctx->cgroups, def->name, (VmdevCgroupDevice *) (void *) devices->data,
+                              devices->len, error);
+}
+
 /* Releases the claims of @hostdevs (after a failed start). */
 static void
 release_hostdevs (VmdevRoot *root, GPtrArray *hostdevs)
@@ -719,6 +766,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
   g_autoptr(VmdevDomainStatus) st = NULL;
   g_autoptr(VmdevDomain) live = NULL;
   g_auto(VmdevPrepareContext) ctx = { 0 };
+  g_autoptr(GArray) cgroup_devices = g_array_new (FALSE, FALSE, sizeof (VmdevCgroupDevice));
   g_autoptr(GPtrArray) hostdevs = g_ptr_array_new_with_free_func (
     (GDestroyNotify) vmdev_domain_status_hostdev_free);
 
@@ -767,15 +815,26 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
         }
       if (h->uuid == NULL)
         h->uuid = g_strdup (p.uuid);
+      if (p.has_cgroup_device)
+        g_array_append_val (cgroup_devices, p.cgroup_device);
       sh = vmdev_domain_status_hostdev_new (p.uuid, id, h->managed == VMDEV_TRI_YES,
                                             p.iommu_group);
       sh->created_by_vmdev = p.created_by_vmdev;
       g_ptr_array_add (hostdevs, sh);
       vmdev_prepared_clear (&p);
     }
-  if (!launch (root, live, hostdevs, &ctx, paused, timeout_ms, error))
+  if (!create_cgroup (live, &ctx, cgroup_devices, error))
     {
       release_hostdevs (root, hostdevs);
+      return FALSE;
+    }
+  if (!launch (root, live, hostdevs, &ctx, paused, timeout_ms, error))
+    {
+      g_autoptr(GError) local = NULL;
+
+      release_hostdevs (root, hostdevs);
+      if (!vmdev_cgroup_remove (ctx.cgroups, def->name, &local))
+        g_warning ("%s", local->message);
       return FALSE;
     }
   for (guint i = 0; i < hostdevs->len; i++)
