@@ -192,6 +192,8 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   ret = vmdev_qmp_execute_json (qmp, "device_add", props, &local);
   if (ret == NULL)
     {
+      vmdev_domain_log_append (root, name, "attach-device: device_add of %s failed: %s", what,
+                               local->message);
       /* A timed-out device_add may still complete: the claim stays for
        * reconcile, which releases it once the status does not list it. */
       if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
@@ -223,6 +225,7 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
     }
   if (!vmdev_domain_claim_set_state (root, added->uuid, VMDEV_CLAIM_ACTIVE, &local))
     g_warning ("%s", local->message);
+  vmdev_domain_log_append (root, name, "attach-device: %s hot-plugged as %s", what, id);
   return TRUE;
 }
 
@@ -273,6 +276,23 @@ forget_locked (VmdevRoot *root, VmdevDir *dir, VmdevDomainStatus *st, VmdevDomai
     return FALSE;
   /* QEMU let go of the device: what was done for it is undone. */
   return vmdev_domain_release_claim (root, uuid, error);
+}
+
+static gboolean
+unplug_wait_failed (VmdevRoot *root, const char *name, const char *what, guint timeout_ms,
+                    const GError *local, GError **error)
+{
+  vmdev_domain_log_append (root, name, "detach-device: device_del of %s sent; no DEVICE_DELETED "
+                           "within %u ms: %s", what, timeout_ms, local->message);
+  if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
+    g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
+                 "%s: the guest of domain '%s' did not release it within %u s (it needs a "
+                 "guest OS that ejects the device); it stays attached, and is released if "
+                 "the guest ejects it later", what, name, timeout_ms / 1000);
+  else
+    g_set_error (error, VMDEV_ERROR, local->code, "%s: waiting for domain '%s' to release it: %s",
+                 what, name, local->message);
+  return FALSE;
 }
 
 gboolean
@@ -328,8 +348,18 @@ vmdev_domain_detach_live (VmdevRoot *root, const char *name, const VmdevHostdev 
     {
       g_autofree char *klass = vmdev_qmp_error_class (local);
 
+      /* An unplug requested before (an earlier detach that timed out): wait
+       * for the guest again, as if this one had asked. */
+      if (strstr (local->message, "already in the process of unplug") != NULL)
+        {
+          g_debug ("domain '%s': %s: waiting for the guest", name, local->message);
+          g_clear_error (&local);
+          ev = vmdev_qmp_wait_event (qmp, "DEVICE_DELETED", "device", id, timeout_ms, &local);
+          if (ev == NULL)
+            return unplug_wait_failed (root, name, what, timeout_ms, local, error);
+        }
       /* QEMU has no such device any more: the guest released it already. */
-      if (g_strcmp0 (klass, "DeviceNotFound") != 0)
+      else if (g_strcmp0 (klass, "DeviceNotFound") != 0)
         {
           g_set_error (error, VMDEV_ERROR, local->code,
                        "%s: QEMU did not start removing it from domain '%s': %s", what, name,
@@ -342,20 +372,9 @@ vmdev_domain_detach_live (VmdevRoot *root, const char *name, const VmdevHostdev 
     {
       ev = vmdev_qmp_wait_event (qmp, "DEVICE_DELETED", "device", id, timeout_ms, &local);
       if (ev == NULL)
-        {
-          if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
-            g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
-                         "%s: the guest of domain '%s' did not release it within %u s (it needs "
-                         "a guest OS that ejects the device); it stays attached, and is "
-                         "released if the guest ejects it later", what, name,
-                         timeout_ms / 1000);
-          else
-            g_set_error (error, VMDEV_ERROR, local->code,
-                         "%s: waiting for domain '%s' to release it: %s", what, name,
-                         local->message);
-          return FALSE;
-        }
+        return unplug_wait_failed (root, name, what, timeout_ms, local, error);
     }
+  vmdev_domain_log_append (root, name, "detach-device: %s released by the guest", what);
   if (si < 0)
     {
       /* Not in the status (written by an older vmdev): only the definition. */

@@ -365,7 +365,7 @@ monitor_main (Monitor *m)
       struct pollfd p = { .fd = qfd, .events = POLLIN };
       pid_t r;
 
-      if (poll (&p, qfd >= 0 ? 1 : 0, 250) > 0 && qfd >= 0)
+      if (qfd >= 0 && poll (&p, 1, 250) > 0)
         {
           VmdevQmpEvent *ev;
 
@@ -379,7 +379,9 @@ monitor_main (Monitor *m)
               vmdev_qmp_event_free (ev);
             }
         }
-      r = waitpid (qemu, &wstatus, WNOHANG);
+      /* Without the QMP socket (QEMU closed it: it is exiting) there is
+       * nothing else to watch: wait for it. */
+      r = waitpid (qemu, &wstatus, qfd >= 0 ? WNOHANG : 0);
       if (r == qemu || (r < 0 && errno == ECHILD))
         reaped = TRUE;
     }
@@ -539,6 +541,7 @@ ready_read (int fd, GString *acc, gint64 deadline, gboolean *timed_out)
 static gboolean
 wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
 {
+  gulong step_us = 1000;  /* polls back off from 1 ms to 20 ms */
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   for (;;)
@@ -549,7 +552,8 @@ wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
         return TRUE;
       if (g_get_monotonic_time () >= deadline)
         return FALSE;
-      g_usleep (20 * 1000);
+      g_usleep (step_us);
+      step_us = MIN (step_us * 2, 20 * 1000);
     }
 }
 
@@ -854,6 +858,7 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
 static gboolean
 wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_ms)
 {
+  gulong step_us = 1000;  /* polls back off from 1 ms to 20 ms */
   g_autofree char *rel = vmdev_domain_run_rel (st->name);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   struct stat sb;
@@ -866,7 +871,8 @@ wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_m
         return FALSE;
       if (g_get_monotonic_time () >= deadline)
         return FALSE;
-      g_usleep (20 * 1000);
+      g_usleep (step_us);
+      step_us = MIN (step_us * 2, 20 * 1000);
     }
 }
 

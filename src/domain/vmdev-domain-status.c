@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -345,4 +346,26 @@ vmdev_domain_remove_run_dir (VmdevRoot *root, const char *name)
   for (guint i = 0; names != NULL && i < names->len; i++)
     unlinkat (dir->fd, g_ptr_array_index (names, i), 0);
   unlinkat (vmdev_root_fd (root), rel, AT_REMOVEDIR);
+}
+
+void
+vmdev_domain_log_append (VmdevRoot *root, const char *name, const char *fmt, ...)
+{
+  g_autofree char *rel = vmdev_domain_log_rel (name);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  g_autofree char *msg = NULL, *line = NULL;
+  va_list ap;
+  ssize_t n G_GNUC_UNUSED;
+  int fd;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  line = g_strdup_printf ("%s vmdev: %s\n", stamp, msg);
+  fd = openat (vmdev_root_fd (root), rel, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  n = write (fd, line, strlen (line));
+  close (fd);
 }

@@ -78,3 +78,8 @@ gboolean vmdev_domain_live_write (VmdevDir *dir, const VmdevDomain *def, GError 
 
 /* Removes the runtime directory of @name (its files, then itself). */
 void vmdev_domain_remove_run_dir (VmdevRoot *root, const char *name);
+
+/* Appends a timestamped line to the domain's log (var/log/vmdev/<name>.log),
+ * as the monitor writes its own; nothing when the log cannot be opened. */
+void vmdev_domain_log_append (VmdevRoot *root, const char *name, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);

@@ -77,7 +77,8 @@ is "$(live_uuids)" "$u1 $u2 " "dumpxml shows it"
 is "$(persistent_uuids)" "$u1 " "dumpxml --inactive does not (no --config)"
 like "$("$VMDEV" domain dumpxml vmh | grep -A3 "uuid='$u2'")" "<address type='pci' domain='0x0000' bus='0x00' slot='0x0[3-9a-f]' function='0x0'/>" \
   "it got a free guest PCI slot"
-like "$(cat "$root/var/log/vmdev/vmh.log")" "" "log readable"
+like "$(cat "$root/var/log/vmdev/vmh.log")" "attach-device: mdev $u2 hot-plugged as hostdev1" \
+  "the domain's log has the hotplug"
 run domain attach-device vmh "$tmp_root/h2.xml" --live
 like "$rc|$err" "^1\|vmdev: attaching device: mediated device $u2 is already attached to domain 'vmh'$" \
   "attaching it twice is refused"
@@ -126,6 +127,10 @@ like "$rc|$err" "^1\|vmdev: detaching device: mdev $u2: the guest of domain 'vmh
 ok $? "the timeout bounds the wait"
 is "$(hostdevs | jq -c 'map(.[1])')|$(live_uuids)" "[\"hostdev0\",\"hostdev1\"]|$u1 $u2 " \
   "the device stays attached and recorded"
+run domain detach-device vmh "$tmp_root/h2.xml" --live --timeout 1
+like "$rc|$err" "^1\|.*did not release it within 1 s" "asking again waits again, and times out the same way"
+like "$(cat "$root/var/log/vmdev/vmh.log")" "detach-device: device_del of mdev $u2 sent; no DEVICE_DELETED within 1000 ms" \
+  "the domain's log has the unplug attempts"
 run domain destroy vmh
 is "$rc" 0 "destroy with the device still attached"
 
