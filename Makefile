@@ -27,6 +27,7 @@ bench:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory all
 	bench/discovery
+	BUILD=$(BUILD) bench/lifecycle
 
 # libFuzzer on the domain XML parser (fuzz/README.md): FUZZ_SECONDS of fuzzing
 # on a scratch copy of fuzz/corpus/domain, then the inputs that add coverage
