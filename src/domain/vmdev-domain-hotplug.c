@@ -161,7 +161,8 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   /* DESIGN.md §7 steps 1-2: claim, create (managed), check. */
   if (!vmdev_prepare_context_init (&ctx, root, live->uuid, st->mcs, error))
     return FALSE;
-  ctx.live = TRUE;  /* the domain's cgroup exists: the group is allowed at once */
+  ctx.live = TRUE;  /* the domain's cgroup and /dev exist: the group goes in at once */
+  ctx.qemu_pid = st->pid;
   if (!vmdev_domain_prepare_hostdev (root, live, hostdev, &ctx, &prepared, error))
     return FALSE;
   if (hostdev->uuid == NULL)

@@ -7,6 +7,7 @@
 #include "host/vmdev-host.h"
 #include "host/vmdev-placement.h"
 #include "hostprep/vmdev-label.h"
+#include "hostprep/vmdev-namespace.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-lock.h"
@@ -19,6 +20,7 @@
 #define STEP_DAC "dac"
 #define STEP_SELINUX "selinux"
 #define STEP_CGROUP "cgroup-allow"
+#define STEP_DEV_NODE "dev-node"
 
 void
 vmdev_prepared_clear (VmdevPrepared *p)
@@ -121,6 +123,26 @@ undo_cgroup_allow (VmdevRoot *root, const VmdevClaim *claim, const char *arg, GE
   return FALSE;
 }
 
+/* Removes the group node a hotplug made in QEMU's private /dev ("dev-node"
+ * step, argument: the group); nothing to do once that QEMU is gone. */
+static gboolean
+undo_dev_node (VmdevRoot *root, const VmdevClaim *claim, const char *arg, GError **error)
+{
+  g_autoptr(VmdevDomainStatus) st = vmdev_domain_status_read (root, claim->domain, NULL);
+  guint64 group;
+
+  if (!g_ascii_string_to_unsigned (arg, 10, 0, G_MAXINT, &group, NULL))
+    {
+      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,
+                   "claim of mediated device %s: step 'dev-node': bad group '%s'", claim->uuid,
+                   arg);
+      return FALSE;
+    }
+  if (st == NULL || !vmdev_domain_status_alive (st))
+    return TRUE;
+  return vmdev_namespace_hotplug_remove ((pid_t) st->pid, (int) group, error);
+}
+
 /* Undoes one journal step. */
 static gboolean
 undo_step (VmdevRoot *root, const VmdevClaim *claim, const VmdevClaimStep *step, GError **error)
@@ -138,6 +160,8 @@ undo_step (VmdevRoot *root, const VmdevClaim *claim, const VmdevClaimStep *step,
     }
   if (strcmp (step->op, STEP_CGROUP) == 0)
     return undo_cgroup_allow (root, claim, step->arg, error);
+  if (strcmp (step->op, STEP_DEV_NODE) == 0)
+    return undo_dev_node (root, claim, step->arg, error);
   if (strcmp (step->op, STEP_DAC) == 0)
     return vmdev_label_dac_restore (root, step->arg, error);
   if (strcmp (step->op, STEP_SELINUX) == 0)
@@ -334,6 +358,20 @@ cgroup_allow_group (VmdevRoot *root, VmdevClaim *claim, const VmdevPrepareContex
                                            error);
 }
 
+/* DESIGN.md §7 step 5 for a hotplug: the group node in QEMU's private /dev. */
+static gboolean
+dev_node_add (VmdevRoot *root, VmdevClaim *claim, const VmdevPrepareContext *ctx,
+              const VmdevPrepared *out, GError **error)
+{
+  g_autofree char *arg = g_strdup_printf ("%d", out->iommu_group);
+
+  if (!ctx->live)
+    return TRUE;
+  vmdev_claim_journal_add (claim, STEP_DEV_NODE, arg);
+  return vmdev_claim_write (root, claim, error) &&
+         vmdev_namespace_hotplug_add (root, (pid_t) ctx->qemu_pid, out->iommu_group, error);
+}
+
 gboolean
 vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const VmdevHostdev *h,
                               const VmdevPrepareContext *ctx, VmdevPrepared *out,
@@ -372,7 +410,8 @@ vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const Vmd
   if ((managed_create && !mdev_exists (root, uuid) && !create_managed (root, claim, h, error)) ||
       !check_mdev (root, claim, h, out, error) ||
       !label_group (root, claim, ctx, out->iommu_group, error) ||
-      !cgroup_allow_group (root, claim, ctx, out, error))
+      !cgroup_allow_group (root, claim, ctx, out, error) ||
+      !dev_node_add (root, claim, ctx, out, error))
     {
       g_autoptr(GError) undo = NULL;
 

@@ -34,6 +34,7 @@ typedef struct
   char *process_context;        /* SELinux label of QEMU, or NULL */
   VmdevCgroupHost *cgroups;     /* the cgroup hierarchies under the root */
   gboolean live;                /* hotplug: the domain's cgroup exists already */
+  gint64 qemu_pid;              /* hotplug: QEMU, whose private /dev gets the group node */
 } VmdevPrepareContext;
 
 /* Loads vmdev.conf; where SELinux labels apply, the domain's MCS categories

@@ -7,6 +7,7 @@
 #include "domain/vmdev-domain-hotplug.h"
 #include "domain/vmdev-domain-prepare.h"
 #include "host/vmdev-host.h"
+#include "hostprep/vmdev-namespace.h"
 #include "hostprep/vmdev-privileges.h"
 
 #include "qemu/vmdev-qemu-command.h"
@@ -167,6 +168,7 @@ typedef struct
   const VmdevPrivileges *priv;  /* what QEMU runs with */
   VmdevCgroupHost *cgroups;     /* QEMU enters the domain's cgroups (opened by the
                                  * monitor: the parent's fds are closed) */
+  VmdevNamespacePlan *dev_plan; /* QEMU's private /dev */
 } Monitor;
 
 static void
@@ -200,12 +202,24 @@ log_exit (int fd, pid_t pid, int wstatus)
 static void G_GNUC_NORETURN
 qemu_exec (Monitor *m, pid_t monitor)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *warning = NULL;
   int mon, cmd, null;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () != monitor)
     _exit (127);
   signal (SIGPIPE, SIG_DFL);
+  /* DESIGN.md §7 steps 5 and 4, in the order the kernel allows (the private
+   * /dev needs mknod, which the device cgroup forbids), while the root's and
+   * the cgroups' fds are still where they were: 3 and 4 become the QMP
+   * sockets below. */
+  if (!vmdev_namespace_enter (m->dev_plan, &error) ||
+      !vmdev_cgroup_enter (m->cgroups, m->name, 0, &error))
+    {
+      log_line (2, "%s", error->message);
+      _exit (127);
+    }
   /* Move the sockets out of the way of 3 and 4 first. */
   mon = fcntl (m->mon_sock, F_DUPFD_CLOEXEC, 10);
   cmd = fcntl (m->cmd_sock, F_DUPFD_CLOEXEC, 10);
@@ -217,23 +231,14 @@ qemu_exec (Monitor *m, pid_t monitor)
   null = open ("/dev/null", O_RDONLY);
   if (null >= 0)
     dup2 (null, 0);
-  {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *warning = NULL;
-
-    if (!vmdev_cgroup_enter (m->cgroups, m->name, 0, &error))
-      {
-        log_line (2, "%s", error->message);
-        _exit (127);
-      }
-    if (!vmdev_privileges_apply (m->priv, &warning, &error))
-      {
-        log_line (2, "%s", error->message);
-        _exit (127);
-      }
-    if (warning != NULL)
-      log_line (2, "warning: %s", warning);
-  }
+  /* Step 6, last: what QEMU runs with. */
+  if (!vmdev_privileges_apply (m->priv, &warning, &error))
+    {
+      log_line (2, "%s", error->message);
+      _exit (127);
+    }
+  if (warning != NULL)
+    log_line (2, "warning: %s", warning);
   execv (m->argv[0], m->argv);
   log_line (2, "cannot execute %s: %s", m->argv[0], g_strerror (errno));
   _exit (127);
@@ -559,10 +564,39 @@ wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
 
 /* Launches QEMU for the live definition @def under a new monitor; the
  * caller holds the lock and has prepared the hostdevs (@hostdevs). */
+/* DESIGN.md §7 step 5: what QEMU's private /dev holds (after the labels,
+ * whose owner and label the nodes copy). */
+static VmdevNamespacePlan *
+dev_plan_new (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs, GError **error)
+{
+  g_autoptr(GArray) groups = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) disks = g_ptr_array_new ();
+
+  for (guint i = 0; i < hostdevs->len; i++)
+    {
+      const VmdevDomainStatusHostdev *h = g_ptr_array_index (hostdevs, i);
+
+      if (h->iommu_group >= 0)
+        g_array_append_val (groups, h->iommu_group);
+    }
+  for (guint i = 0; i < def->disks->len; i++)
+    {
+      const VmdevDisk *d = g_ptr_array_index (def->disks, i);
+
+      if (d->type == VMDEV_DISK_BLOCK && d->source != NULL)
+        g_ptr_array_add (disks, d->source);
+    }
+  g_ptr_array_add (disks, NULL);
+  return vmdev_namespace_plan_new (root, g_strcmp0 (def->type, "kvm") == 0,
+                                   (const int *) (void *) groups->data, groups->len,
+                                   (const char *const *) disks->pdata, error);
+}
+
 static gboolean
 launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
         const VmdevPrepareContext *ctx, gboolean paused, guint timeout_ms, GError **error)
 {
+  g_autoptr(VmdevNamespacePlan) dev_plan = NULL;
   VmdevPrivileges priv = {
     .uid = ctx->config->uid, .gid = ctx->config->gid,
     .memlock_bytes = vmdev_privileges_vfio_memlock (def->memory_kib),
@@ -602,7 +636,8 @@ launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
       vmdev_domain_remove_run_dir (root, def->name);
       return FALSE;
     }
-  if (!vmdev_domain_live_write (dir, def, error))
+  if (!vmdev_domain_live_write (dir, def, error) ||
+      (dev_plan = dev_plan_new (root, def, hostdevs, error)) == NULL)
     {
       vmdev_domain_remove_run_dir (root, def->name);
       return FALSE;
@@ -639,7 +674,7 @@ launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
       Monitor m = {
         .root = root, .name = def->name, .uuid = def->uuid, .dir = dir, .log_fd = log_fd,
         .mon_sock = mon, .cmd_sock = cmd, .argv = argv, .paused = paused, .ready_fd = wfd,
-        .hostdevs = hostdevs, .mcs = ctx->mcs, .priv = &priv,
+        .hostdevs = hostdevs, .mcs = ctx->mcs, .priv = &priv, .dev_plan = dev_plan,
       };
       pid_t grandchild;
 

@@ -67,6 +67,12 @@ is "$(stat -c '%u:%g %a' "$root/dev/vfio/7")" "4242:4343 600" "the group node be
 qpid=$(json_get "$(status_json va)" pid)
 is "$(awk '/^Uid:/ { print $2 } /^Gid:/ { print $2 } /^Groups:/ { print "groups:" $2 } /^CapEff:/ { print $2 }' "/proc/$qpid/status" | tr '\n' ' ')" \
   "4242 4343 groups: 0000000000000000 " "QEMU runs as the configured user and group, no other groups, no capabilities"
+is "$(ls "/proc/$qpid/root/dev" | tr '\n' ' ')" "fd full kvm null ptmx pts random shm stderr stdin stdout urandom vfio zero " \
+  "QEMU sees a private /dev with only what it needs (kvm: the domain is type kvm)"
+is "$(ls "/proc/$qpid/root/dev/vfio" | tr '\n' ' ')|$(stat -c '%u:%g %a' "/proc/$qpid/root/dev/vfio/7")" \
+  "7 vfio |4242:4343 600" "its VFIO group node, owned by QEMU's user"
+[ "$(readlink /proc/$qpid/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]
+ok $? "in its own mount namespace"
 is "$(jq -r .version "$claims/$pre.json")" 1 "the claim has a version"
 run domain start vb
 is "$rc|$err" "1|vmdev: starting a domain: domain 'vb': mediated device $pre is in use by domain va" \
@@ -177,10 +183,14 @@ managed nvidia-63 > "$tmp_root/m.xml"
 sed -i "s|<source>|<alias name='ua-vgpu'/><source>|" "$tmp_root/m.xml"
 run domain attach-device vhp "$tmp_root/m.xml" --live
 uh=$(status_json vhp | jq -r '.hostdevs[0].uuid')
-is "$rc|$(claim_of "$uh")" '0|["vhp","active",true,true,["create-mdev","dac"]]' \
-  "attach --live creates a managed mdev and labels its group"
+is "$rc|$(claim_of "$uh")" '0|["vhp","active",true,true,["create-mdev","dac","dev-node"]]' \
+  "attach --live creates a managed mdev, labels its group, adds it to QEMU's /dev"
+hpid=$(json_get "$(status_json vhp)" pid)
+gh=$(status_json vhp | jq -r '.hostdevs[0].iommu_group')
+is "$(ls "/proc/$hpid/root/dev/vfio" | tr '\n' ' ')" "$gh vfio " "QEMU's private /dev has the new group node"
 run domain detach-device vhp "$tmp_root/m.xml" --live
 is "$rc|$(ls -A "$claims")" "0|" "detach --live (found by alias) releases it"
+is "$(ls "/proc/$hpid/root/dev/vfio" | tr '\n' ' ')" "vfio " "its node left QEMU's /dev"
 [ ! -e "$root/sys/bus/mdev/devices/$uh" ]
 ok $? "and removes the mdev"
 run domain destroy vhp
