@@ -239,6 +239,10 @@ qemu_exec (Monitor *m, pid_t monitor)
     }
   if (warning != NULL)
     log_line (2, "warning: %s", warning);
+  /* A change of credentials clears the parent-death signal: set it again. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != monitor)
+    _exit (127);
   execv (m->argv[0], m->argv);
   log_line (2, "cannot execute %s: %s", m->argv[0], g_strerror (errno));
   _exit (127);

@@ -58,6 +58,10 @@ vmdev_privileges_apply (const VmdevPrivileges *priv, char **out_warning, GError 
   if (priv->exec_context != NULL && is_selinux_enabled () > 0 &&
       setexeccon (priv->exec_context) < 0)
     return fail (error, "setting the SELinux exec label", errno);
+  /* The bounding set needs CAP_SETPCAP, which a non-root uid loses below. */
+  capng_clear (CAPNG_SELECT_BOUNDS);
+  if (capng_apply (CAPNG_SELECT_BOUNDS) < 0)
+    return fail (error, "clearing the capability bounding set", errno);
   if (setgroups (0, NULL) < 0)
     return fail (error, "clearing the supplementary groups", errno);
   if (setresgid (priv->gid, priv->gid, priv->gid) < 0)

@@ -22,6 +22,9 @@ cat > "$tmp_root/vm1.xml" <<XML
   </devices>
 </domain>
 XML
+# QEMU runs as nobody:nogroup (DESIGN.md §7 step 6).
+mkdir -p "$root/etc/vmdev"
+printf '[qemu]\nuser=65534\ngroup=65534\n' > "$root/etc/vmdev/vmdev.conf"
 run domain define "$tmp_root/vm1.xml"
 is "$rc|$err" "0|" "define"
 
@@ -40,6 +43,12 @@ is "$(json_get "$st" name)|$(json_get "$st" uuid)" "vm1|6b3c1d4e-0c0f-4a1e-9d55-
 stime=$(sed 's/^[0-9]* (.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)
 is "$(json_get "$st" pid_start_time)" "$stime" "status: pid_start_time is field 22 of /proc/PID/stat"
 like "$(readlink "/proc/$pid/exe")" "qemu-system-x86_64" "status: pid is QEMU"
+is "$(awk '/^Uid:|^Gid:/ { print $2, $3, $4, $5 } /^Groups:/ { print "groups:" $2 } /^Cap(Eff|Prm|Bnd):/ { print $2 }' "/proc/$pid/status" | tr '\n' ' ')" \
+  "65534 65534 65534 65534 65534 65534 65534 65534 groups: 0000000000000000 0000000000000000 0000000000000000 " \
+  "real QEMU runs as the configured user and group, without other groups or any capability"
+[ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+  [ "$(ls "/proc/$pid/root/dev" | tr '\n' ' ')" = "fd full null ptmx pts random shm stderr stdin stdout urandom zero " ]
+ok $? "real QEMU runs with a private /dev (no VFIO, no kvm: type qemu)"
 like "$(json_get "$st" started)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' \
   "status: started is ISO-8601 UTC"
 is "$(json_get "$st" qmp)|$(json_get "$st" log)" \
@@ -74,7 +83,7 @@ run domain resume vm1
 # Its group nodes are plain files, which the DAC labels refuse: no labels here.
 "$SIMHOST" populate "$(dirname "$0")/../cli/hosts/gvtg-mtty.json" "$root" >/dev/null
 mkdir -p "$root/etc/vmdev"
-printf '[qemu]\nsecurity_driver=none\n' > "$root/etc/vmdev/vmdev.conf"
+printf '[qemu]\nuser=65534\ngroup=65534\nsecurity_driver=none\n' > "$root/etc/vmdev/vmdev.conf"
 cat > "$tmp_root/fake.xml" <<XML
 <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
   <source><address uuid='83b8f4f2-509f-382f-3c1e-e6bfe0fa1001'/></source>
