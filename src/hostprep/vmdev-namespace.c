@@ -792,19 +792,26 @@ vmdev_namespace_is_private (pid_t pid, gboolean *out_private, GError **error)
  * (a tmpfs, not our /dev, with the mark), makes the plan's entries.  Never
  * returns. */
 static void G_GNUC_NORETURN
-helper_main (VmdevNamespacePlan *plan, int nsfd, int report_fd)
+helper_main (VmdevNamespacePlan *plan, int nsfd, pid_t pid, int report_fd)
 {
   Failure f = { STEP_OK, 0, G_MAXUINT };
   struct statfs sfs;
   struct stat ours, theirs;
-  char mark;
+  char mark, rootpath[64];
   gboolean ok;
   ssize_t n G_GNUC_UNUSED;
+  int rootfd;
 
+  /* setns() puts us at the namespace's root mount, which is not the
+   * process's root when it (or init, with switch_root) chrooted: enter the
+   * process's own root too, as nsenter --root does. */
+  g_snprintf (rootpath, sizeof rootpath, "/proc/%d/root", (int) pid);
+  rootfd = open (rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
   ok = sources_open (plan, &f);
   if (ok && stat (NS_DEV, &ours) < 0)
     ours.st_dev = 0;
-  if (ok && setns (nsfd, CLONE_NEWNS) < 0)
+  if (ok && (rootfd < 0 || setns (nsfd, CLONE_NEWNS) < 0 || fchdir (rootfd) < 0 ||
+             chroot (".") < 0 || chdir ("/") < 0))
     ok = fail_at (&f, STEP_SETNS, errno, G_MAXUINT);
   if (ok && (statfs (NS_DEV, &sfs) < 0 || stat (NS_DEV, &theirs) < 0))
     ok = fail_at (&f, STEP_NOT_TMPFS, 0, G_MAXUINT);
@@ -836,7 +843,7 @@ helper_run (VmdevNamespacePlan *plan, int nsfd, pid_t pid, GError **error)
   if (child < 0)
     return vmdev_error_from_errno (error, errno, "forking", "namespace helper");
   if (child == 0)
-    helper_main (plan, nsfd, wfd);
+    helper_main (plan, nsfd, pid, wfd);
   vmdev_fd_close (vmdev_fd_steal (&wfd));
   while (got < (ssize_t) sizeof f)
     {

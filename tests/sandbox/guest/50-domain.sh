@@ -72,11 +72,14 @@ hostdev_alias() {
 pci() { pci_devices "$1" 2> "$TMP/qerr" || { echo "query-pci failed: $(cat "$TMP/qerr")" | diag; }; }
 count_mtty() { grep -c ' 4348:3253 ' <<<"$1"; }
 group_of() { basename "$(readlink "$MDEV_DEVICES/$1/iommu_group" 2>/dev/null)" 2>/dev/null; }
-# has_open PID FILE: has process PID got FILE open?
+# has_open PID FILE: has process PID got the device node FILE open?  By
+# device number: QEMU has its own /dev (a private mount namespace), so its fd
+# links do not read as the host's path.
 has_open() {
-  local fd
+  local fd want
+  want=$(stat -L -c '%t:%T' "$2" 2>/dev/null) || return 1
   for fd in "/proc/$1"/fd/*; do
-    [ "$(readlink "$fd" 2>/dev/null)" = "$2" ] && return 0
+    [ -c "$fd" ] && [ "$(stat -L -c '%t:%T' "$fd" 2>/dev/null)" = "$want" ] && return 0
   done
   return 1
 }
