@@ -50,7 +50,7 @@ vmdev_cli_mdev_read_jsonfile (const char *path, VmdevMdevDefinition *def, GError
       return FALSE;
     }
   /* Only what mdevctl takes from a jsonfile goes into the definition. */
-  g_clear_pointer (&def->unknown, json_object_unref);
+  g_clear_pointer (&def->unknown, vmdev_json_free);
   return TRUE;
 }
 

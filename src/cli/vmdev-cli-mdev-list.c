@@ -5,6 +5,7 @@
 #include "store/vmdev-json-writer.h"
 #include "util/vmdev-attr.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-uuid.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -123,19 +124,25 @@ running_mdevs (VmdevMdevArgs *args, VmdevRoot *root, GPtrArray **out, GPtrArray 
   return TRUE;
 }
 
-/* The definitions the running listing needs: those of the running devices.
- * @user_data holds "<parent>" and "<parent>/<uuid>" of each (a parent name has
- * no '/', so the two kinds of key never meet). */
+/* The running devices, for the definitions filter and the lookup after it. */
+typedef struct
+{
+  GHashTable *by_uuid;      /* uuid -> VmdevMdev* (a UUID runs at most once) */
+  GHashTable *parents;      /* the parents' names */
+} Running;
+
+/* The definitions the running listing needs: those of the running devices,
+ * on the parent each runs on. */
 static gboolean
 is_running (const char *parent, const char *uuid, gpointer user_data)
 {
-  GHashTable *running = user_data;
-  char key[2 * 256 + 2];
+  Running *running = user_data;
+  VmdevMdev *mdev;
 
   if (uuid == NULL)
-    return g_hash_table_contains (running, parent);
-  g_snprintf (key, sizeof key, "%s/%s", parent, uuid);
-  return g_hash_table_contains (running, key);
+    return g_hash_table_contains (running->parents, parent);
+  mdev = g_hash_table_lookup (running->by_uuid, uuid);
+  return mdev != NULL && strcmp (mdev->parent, parent) == 0;
 }
 
 static int
@@ -144,8 +151,10 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_autoptr(GPtrArray) mdevs = NULL;
   g_autoptr(GPtrArray) defs = NULL;
-  g_autoptr(GHashTable) running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) by_uuid = g_hash_table_new (vmdev_uuid_hash, g_str_equal);
+  g_autoptr(GHashTable) parents = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) defined = g_hash_table_new (vmdev_uuid_hash, g_str_equal); /* uuid -> def */
+  Running running = { by_uuid, parents };
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_autoptr(GError) error = NULL;
 
@@ -160,11 +169,11 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
     {
       VmdevMdev *mdev = g_ptr_array_index (mdevs, i);
 
-      g_hash_table_add (running, g_strdup (mdev->parent));
-      g_hash_table_add (running, g_strconcat (mdev->parent, "/", mdev->uuid, NULL));
+      g_hash_table_insert (by_uuid, mdev->uuid, mdev);
+      g_hash_table_add (parents, mdev->parent);
     }
   if (mdevs->len > 0 &&
-      !vmdev_mdev_definitions_list_filtered (root, is_running, running, &defs, warnings, &error))
+      !vmdev_mdev_definitions_list_filtered (root, is_running, &running, &defs, warnings, &error))
     {
       vmdev_cli_warn_all (args->cli, warnings);
       return vmdev_cli_mdev_fail (args, error);
@@ -173,13 +182,12 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
     {
       VmdevMdevDefinition *def = g_ptr_array_index (defs, i);
 
-      g_hash_table_insert (defined, g_strconcat (def->parent, "/", def->uuid, NULL), def);
+      g_hash_table_insert (defined, def->uuid, def);
     }
   for (guint i = 0; i < mdevs->len; i++)
     {
       VmdevMdev *mdev = g_ptr_array_index (mdevs, i);
-      g_autofree char *key = g_strconcat (mdev->parent, "/", mdev->uuid, NULL);
-      VmdevMdevDefinition *def = g_hash_table_lookup (defined, key);
+      VmdevMdevDefinition *def = g_hash_table_lookup (defined, mdev->uuid);
       Entry e = { mdev->uuid, mdev->parent, mdev->type_id, FALSE, NULL, FALSE };
 
       /* As mdevctl: the definition on the same parent supplies the start
@@ -214,7 +222,7 @@ list_defined (VmdevMdevArgs *args, VmdevRoot *root)
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_autoptr(GPtrArray) defs = NULL;
   g_autoptr(GPtrArray) mdevs = NULL;
-  g_autoptr(GHashTable) running = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) running = g_hash_table_new (vmdev_uuid_hash, g_str_equal);
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_autoptr(GError) error = NULL;
 
@@ -240,7 +248,7 @@ list_defined (VmdevMdevArgs *args, VmdevRoot *root)
   for (guint i = 0; i < defs->len; i++)
     {
       VmdevMdevDefinition *def = g_ptr_array_index (defs, i);
-      VmdevMdev *mdev = g_hash_table_lookup (running, def->uuid);
+      VmdevMdev *mdev = mdevs != NULL ? g_hash_table_lookup (running, def->uuid) : NULL;
       Entry e = { def->uuid, def->parent, def->mdev_type, def->auto_start, def->attrs, FALSE };
 
       /* "(active)": running on that parent as that type. */

@@ -2,8 +2,9 @@
  *
  * Discovery reads each attribute once with openat() relative to an open
  * directory and resolves each link with one readlinkat(): about 13 syscalls
- * per type and 2 per device (the device link, for the parent, and its
- * mdev_type link, read relative to the parent's directory). */
+ * per type; per device, its mdev_type link read relative to the parent's
+ * directory, plus one listing of each parent's directory (which tells the
+ * parent of each device without reading its link in sys/bus/mdev/devices). */
 #include "host/vmdev-host.h"
 
 #include "util/vmdev-dir.h"
@@ -300,9 +301,24 @@ last_component (const char *target)
   return slash ? slash + 1 : target;
 }
 
+/* Fills @mdev's uuid from @name, an entry of sys/bus/mdev/devices. */
+static gboolean
+set_device_uuid (const char *name, VmdevMdev *mdev, GError **error)
+{
+  if (!vmdev_uuid_is_canonical (name))
+    {
+      if (vmdev_uuid_normalize (name, mdev->uuid, error))
+        g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY,
+                     "'%s' is not a canonical lower-case UUID", name);
+      return FALSE;
+    }
+  memcpy (mdev->uuid, name, VMDEV_UUID_BUFSIZE);
+  return TRUE;
+}
+
 /* Reads the link sys/bus/mdev/devices/@name (one readlinkat()): its target
- * ends in <parent device>/<uuid>.  Fills @mdev's uuid and parent and returns
- * the target's directory (the parent device's, relative to the devices dir). */
+ * ends in <parent device>/<uuid>.  Fills @mdev's parent and returns the
+ * target's directory (the parent device's, relative to the devices dir). */
 static char *
 read_device_link (VmdevDir *devices, const char *name, VmdevMdev *mdev, GError **error)
 {
@@ -310,14 +326,6 @@ read_device_link (VmdevDir *devices, const char *name, VmdevMdev *mdev, GError *
   char *slash;
   const char *parent;
 
-  if (!vmdev_uuid_normalize (name, mdev->uuid, error))
-    return NULL;
-  if (strcmp (mdev->uuid, name) != 0)
-    {
-      g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_BROKEN_ENTRY,
-                   "'%s' is not a canonical lower-case UUID", name);
-      return NULL;
-    }
   if (!vmdev_dir_readlink (devices, name, &target, error))
     return NULL;
   slash = strrchr (target, '/');
@@ -349,7 +357,10 @@ read_mdev_link (VmdevDir *devices, int parent_fd, const VmdevMdev *mdev, const c
   char buf[PATH_MAX];
   ssize_t n;
 
-  g_snprintf (rel, sizeof rel, "%s/%s", mdev->uuid, link);
+  /* "<uuid>/<link>" (without printf: this is done for every device) */
+  memcpy (rel, mdev->uuid, VMDEV_UUID_LEN);
+  rel[VMDEV_UUID_LEN] = '/';
+  g_strlcpy (rel + VMDEV_UUID_LEN + 1, link, sizeof rel - VMDEV_UUID_LEN - 1);
   if (parent_fd >= 0 && (n = readlinkat (parent_fd, rel, buf, sizeof buf - 1)) >= 0)
     {
       buf[n] = '\0';
@@ -390,7 +401,8 @@ typedef struct
 {
   VmdevMdev *mdev;          /* NULL once the entry turned out broken */
   const char *name;
-  char *parent_dir;         /* the device link's target directory */
+  gboolean found;           /* in a parent's directory (its links are read) */
+  char *parent_dir;         /* else: the device link's target directory */
   GError *error;            /* why the entry is broken */
 } Pending;
 
@@ -402,6 +414,52 @@ compare_pending (gconstpointer a, gconstpointer b)
   int c = strcmp (x->parent, y->parent);
 
   return c != 0 ? c : strcmp (x->uuid, y->uuid);
+}
+
+/* By parent, then UUID. */
+static int
+compare_mdevs (gconstpointer a, gconstpointer b)
+{
+  const VmdevMdev *x = *(VmdevMdev *const *) a, *y = *(VmdevMdev *const *) b;
+  int c = strcmp (x->parent, y->parent);
+
+  return c != 0 ? c : strcmp (x->uuid, y->uuid);
+}
+
+/* Finds the devices of @by_uuid (uuid -> Pending*) in the parents'
+ * directories (sys/class/mdev_bus/<parent>/<uuid>, as the kernel makes
+ * them): one listing per parent instead of one readlinkat() of each device's
+ * link; reads each device's links relative to that directory while it is
+ * open.  Nothing here is an error: what is not found (a broken tree) is left
+ * to the device links. */
+static void
+find_in_parents (VmdevRoot *root, VmdevDir *devices, GHashTable *by_uuid, gboolean with_groups)
+{
+  g_autoptr(VmdevDir) bus = vmdev_dir_open (root, MDEV_BUS_DIR, NULL);
+  g_autoptr(GPtrArray) parents = bus != NULL ? vmdev_dir_list (bus, NULL) : NULL;
+
+  for (guint i = 0; parents != NULL && i < parents->len; i++)
+    {
+      const char *parent = g_ptr_array_index (parents, i);
+      g_autoptr(VmdevDir) pdir = NULL;
+      g_autoptr(GPtrArray) names = NULL;
+
+      if (!vmdev_name_check ("parent", parent, NULL) ||
+          (pdir = vmdev_dir_open_at (bus, parent, NULL)) == NULL ||
+          (names = vmdev_dir_list (pdir, NULL)) == NULL)
+        continue;
+      for (guint j = 0; j < names->len; j++)
+        {
+          Pending *p = g_hash_table_lookup (by_uuid, g_ptr_array_index (names, j));
+
+          if (p == NULL || p->found)
+            continue;
+          p->found = TRUE;
+          p->mdev->parent = g_strdup (parent);
+          if (!read_mdev_links (devices, pdir->fd, p->mdev, with_groups, &p->error))
+            g_clear_pointer (&p->mdev, vmdev_mdev_free);
+        }
+    }
 }
 
 /* Reads the mdev_type (and iommu_group) links of @sorted (Pending*, sorted by
@@ -438,7 +496,8 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
   g_autoptr(VmdevDir) devices = NULL;
   g_autoptr(GPtrArray) names = NULL;
   g_autofree Pending *pending = NULL;
-  g_autoptr(GPtrArray) sorted = NULL;
+  g_autoptr(GHashTable) by_uuid = NULL;
+  g_autoptr(GPtrArray) unfound = NULL;
   gboolean missing;
 
   devices = open_optional_dir (root, MDEV_DEVICES_DIR, &missing, error);
@@ -453,37 +512,46 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
   if (names == NULL)
     return FALSE;
 
-  /* The device links (in the order of the names), then the links inside
-   * the devices (by parent), then the warnings (in the order of the names). */
+  /* The devices' parents from the parents' directories, then the device
+   * links of those not found there; the warnings in the order of the names. */
   pending = g_new0 (Pending, names->len);
-  sorted = g_ptr_array_sized_new (names->len);
+  by_uuid = g_hash_table_new (vmdev_uuid_hash, g_str_equal);
   for (guint i = 0; i < names->len; i++)
     {
       Pending *p = &pending[i];
 
       p->name = g_ptr_array_index (names, i);
       p->mdev = g_new0 (VmdevMdev, 1);
-      p->parent_dir = read_device_link (devices, p->name, p->mdev, &p->error);
-      if (p->parent_dir != NULL)
-        g_ptr_array_add (sorted, p);
+      if (set_device_uuid (p->name, p->mdev, &p->error))
+        g_hash_table_insert (by_uuid, p->mdev->uuid, p);
       else
         g_clear_pointer (&p->mdev, vmdev_mdev_free);
     }
-  g_ptr_array_sort (sorted, compare_pending);
-  read_pending_links (devices, sorted, with_iommu_groups);
+  find_in_parents (root, devices, by_uuid, with_iommu_groups);
 
-  mdevs = g_ptr_array_new_full (sorted->len, (GDestroyNotify) vmdev_mdev_free);
-  for (guint i = 0; i < sorted->len; i++)
-    {
-      Pending *p = g_ptr_array_index (sorted, i);
-
-      if (p->mdev != NULL)
-        g_ptr_array_add (mdevs, p->mdev);
-    }
+  unfound = g_ptr_array_new ();
   for (guint i = 0; i < names->len; i++)
     {
       Pending *p = &pending[i];
 
+      if (p->mdev == NULL || p->found)
+        continue;
+      p->parent_dir = read_device_link (devices, p->name, p->mdev, &p->error);
+      if (p->parent_dir != NULL)
+        g_ptr_array_add (unfound, p);
+      else
+        g_clear_pointer (&p->mdev, vmdev_mdev_free);
+    }
+  g_ptr_array_sort (unfound, compare_pending);
+  read_pending_links (devices, unfound, with_iommu_groups);
+
+  mdevs = g_ptr_array_new_full (names->len, (GDestroyNotify) vmdev_mdev_free);
+  for (guint i = 0; i < names->len; i++)
+    {
+      Pending *p = &pending[i];
+
+      if (p->mdev != NULL)
+        g_ptr_array_add (mdevs, p->mdev);
       if (p->error != NULL)
         {
           g_prefix_error (&p->error, "skipping mdev %s: ", p->name);
@@ -491,6 +559,7 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
         }
       g_free (p->parent_dir);
     }
+  g_ptr_array_sort (mdevs, compare_mdevs);
   *out_mdevs = g_steal_pointer (&mdevs);
   return TRUE;
 }
@@ -517,6 +586,7 @@ vmdev_host_find_mdev (VmdevRoot *root, const char *uuid, VmdevMdev **out_mdev, G
       return FALSE;
     }
   mdev = g_new0 (VmdevMdev, 1);
+  memcpy (mdev->uuid, canonical, VMDEV_UUID_BUFSIZE);
   parent_dir = read_device_link (devices, canonical, mdev, error);
   if (parent_dir == NULL || !read_mdev_links (devices, -1, mdev, TRUE, error))
     {
@@ -713,7 +783,7 @@ vmdev_host_check_mdev_unused (VmdevRoot *root, const VmdevMdev *mdev, GError **e
                    "(a VM or another program holds it); stop that user first",
                    mdev->uuid, path);
     else
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_set_error (error, VMDEV_IO_ERROR, vmdev_io_error_from_errno (errsv),
                    "cannot tell whether mediated device %s is in use: opening %s: %s",
                    mdev->uuid, path, g_strerror (errsv));
   }

@@ -43,11 +43,19 @@ vmdev_json_writer_free (VmdevJsonWriter *w)
 static void
 newline_indent (VmdevJsonWriter *w, guint depth)
 {
+  /* A newline and up to 32 levels of indentation, appended at once. */
+  static const char line[] = "\n                                                                ";
+
   if (!w->pretty)
     return;
+  if (depth <= (sizeof line - 2) / 2)
+    {
+      vmdev_string_append_len (w->out, line, 1 + 2 * depth);
+      return;
+    }
   g_string_append_c (w->out, '\n');
   for (guint i = 0; i < depth; i++)
-    g_string_append (w->out, "  ");
+    g_string_append_len (w->out, "  ", 2);
 }
 
 /* Separator and indentation before a value or a key. */
@@ -124,7 +132,7 @@ vmdev_json_writer_key (VmdevJsonWriter *w, const char *key)
 {
   before_item (w);
   vmdev_json_string_append (w->out, key, VMDEV_JSON_STRING_DEFAULT);
-  g_string_append (w->out, w->pretty ? ": " : ":");
+  vmdev_string_append_len (w->out, ": ", w->pretty ? 2 : 1);
   w->after_key = TRUE;
 }
 
@@ -143,62 +151,45 @@ vmdev_json_writer_uint (VmdevJsonWriter *w, guint64 value)
 }
 
 void
-vmdev_json_writer_node (VmdevJsonWriter *w, JsonNode *node)
+vmdev_json_writer_raw (VmdevJsonWriter *w, const char *text)
 {
-  switch (json_node_get_node_type (node))
+  before_item (w);
+  g_string_append (w->out, text);
+}
+
+void
+vmdev_json_writer_value (VmdevJsonWriter *w, const VmdevJson *value)
+{
+  switch (value->type)
     {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *obj = json_node_get_object (node);
-        g_autoptr(GList) members = json_object_get_members (obj);
-
-        vmdev_json_writer_begin_object (w);
-        for (GList *l = members; l != NULL; l = l->next)
-          {
-            vmdev_json_writer_key (w, l->data);
-            vmdev_json_writer_node (w, json_object_get_member (obj, l->data));
-          }
-        vmdev_json_writer_end_object (w);
-        break;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *arr = json_node_get_array (node);
-
-        vmdev_json_writer_begin_array (w);
-        for (guint i = 0; i < json_array_get_length (arr); i++)
-          vmdev_json_writer_node (w, json_array_get_element (arr, i));
-        vmdev_json_writer_end_array (w);
-        break;
-      }
-    case JSON_NODE_NULL:
-      before_item (w);
-      g_string_append (w->out, "null");
-      break;
-    case JSON_NODE_VALUE:
-      before_item (w);
-      switch (json_node_get_value_type (node))
+    case VMDEV_JSON_OBJECT:
+      vmdev_json_writer_begin_object (w);
+      for (guint i = 0; i < value->items->len; i++)
         {
-        case G_TYPE_STRING:
-          vmdev_json_string_append (w->out, json_node_get_string (node), VMDEV_JSON_STRING_DEFAULT);
-          break;
-        case G_TYPE_BOOLEAN:
-          g_string_append (w->out, json_node_get_boolean (node) ? "true" : "false");
-          break;
-        case G_TYPE_DOUBLE:
-          {
-            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          const VmdevJsonMember *member = g_ptr_array_index (value->items, i);
 
-            g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node));
-            g_string_append (w->out, buf);
-            /* Keep it a floating-point number when read back. */
-            if (strpbrk (buf, ".eEn") == NULL)
-              g_string_append (w->out, ".0");
-            break;
-          }
-        default:
-          g_string_append_printf (w->out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          vmdev_json_writer_key (w, member->name);
+          vmdev_json_writer_value (w, member->value);
         }
+      vmdev_json_writer_end_object (w);
+      break;
+    case VMDEV_JSON_ARRAY:
+      vmdev_json_writer_begin_array (w);
+      for (guint i = 0; i < value->items->len; i++)
+        vmdev_json_writer_value (w, g_ptr_array_index (value->items, i));
+      vmdev_json_writer_end_array (w);
+      break;
+    case VMDEV_JSON_STRING:
+      vmdev_json_writer_string (w, value->text);
+      break;
+    case VMDEV_JSON_NUMBER:
+      vmdev_json_writer_raw (w, value->text);
+      break;
+    case VMDEV_JSON_BOOLEAN:
+      vmdev_json_writer_raw (w, value->boolean ? "true" : "false");
+      break;
+    case VMDEV_JSON_NULL:
+      vmdev_json_writer_raw (w, "null");
       break;
     }
 }

@@ -10,6 +10,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "util/vmdev-json.h"
+
 typedef struct _VmdevJsonWriter VmdevJsonWriter;
 
 VmdevJsonWriter *vmdev_json_writer_new (gboolean pretty);
@@ -24,7 +26,12 @@ void vmdev_json_writer_end_array (VmdevJsonWriter *w);
 void vmdev_json_writer_key (VmdevJsonWriter *w, const char *key);
 void vmdev_json_writer_string (VmdevJsonWriter *w, const char *value);
 void vmdev_json_writer_uint (VmdevJsonWriter *w, guint64 value);
-/* Any json-glib value (kept unknown keys of a definition). */
+/* @text, a JSON number or true, false or null, as it is. */
+void vmdev_json_writer_raw (VmdevJsonWriter *w, const char *text);
+/* A value read by vmdev_json_parse() (kept unknown keys of a definition). */
+void vmdev_json_writer_value (VmdevJsonWriter *w, const VmdevJson *value);
+/* Any json-glib value (in vmdev-json-writer-glib.c: only programs that call
+ * it link json-glib). */
 void vmdev_json_writer_node (VmdevJsonWriter *w, JsonNode *node);
 
 /* The text written so far (owned by @w). */

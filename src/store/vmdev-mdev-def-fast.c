@@ -66,17 +66,18 @@ span_is (Span span, const char *word)
   return span.len == strlen (word) && memcmp (span.s, word, span.len) == 0;
 }
 
-/* The array [{"name": "value"}, ...], or NULL. */
-static GPtrArray *
-eat_attrs (Cursor *c)
+/* The array [{"name": "value"}, ...] into *@out: NULL when it is empty (no
+ * allocation for the common "attrs": []). */
+static gboolean
+eat_attrs (Cursor *c, GPtrArray **out)
 {
   g_autoptr(GPtrArray) attrs = NULL;
 
   if (!eat (c, '['))
-    return NULL;
-  attrs = vmdev_attr_list_new ();
+    return FALSE;
   if (eat (c, ']'))
-    return g_steal_pointer (&attrs);
+    return TRUE;
+  attrs = vmdev_attr_list_new ();
   do
     {
       g_autofree char *name = NULL;
@@ -85,15 +86,16 @@ eat_attrs (Cursor *c)
 
       if (!eat (c, '{') || !eat_string (c, &n) || !eat (c, ':') || !eat_string (c, &v) ||
           !eat (c, '}'))
-        return NULL;
+        return FALSE;
       name = g_strndup (n.s, n.len);
       value = g_strndup (v.s, v.len);
       g_ptr_array_add (attrs, vmdev_attr_new (name, value));
     }
   while (eat (c, ','));
   if (!eat (c, ']'))
-    return NULL;
-  return g_steal_pointer (&attrs);
+    return FALSE;
+  *out = g_steal_pointer (&attrs);
+  return TRUE;
 }
 
 gboolean
@@ -102,7 +104,7 @@ vmdev_mdev_definition_parse_fast (VmdevMdevDefinition *def, const char *data, gs
   Cursor c = { data, data + len };
   g_autoptr(GPtrArray) attrs = NULL;
   g_autofree char *mdev_type = NULL;
-  gboolean have_type = FALSE, have_start = FALSE;
+  gboolean have_type = FALSE, have_start = FALSE, have_attrs = FALSE;
   Span type = { NULL, 0 }, start = { NULL, 0 };
 
   if (!g_utf8_validate_len (data, len, NULL) || !eat (&c, '{'))
@@ -114,13 +116,13 @@ vmdev_mdev_definition_parse_fast (VmdevMdevDefinition *def, const char *data, gs
 
       if (!eat_string (&c, &key) || !eat (&c, ':'))
         return FALSE;
-      /* Another key, or one seen twice, is json-glib's business. */
+      /* Another key, or one seen twice, is the full reader's business. */
       if (span_is (key, "mdev_type") && !have_type)
         ok = have_type = eat_string (&c, &type);
       else if (span_is (key, "start") && !have_start)
         ok = have_start = eat_string (&c, &start);
-      else if (span_is (key, "attrs") && attrs == NULL)
-        ok = (attrs = eat_attrs (&c)) != NULL;
+      else if (span_is (key, "attrs") && !have_attrs)
+        ok = have_attrs = eat_attrs (&c, &attrs);
       else
         ok = FALSE;
       if (!ok)
@@ -139,10 +141,13 @@ vmdev_mdev_definition_parse_fast (VmdevMdevDefinition *def, const char *data, gs
   def->auto_start = span_is (start, "auto");
   g_free (def->mdev_type);
   def->mdev_type = g_steal_pointer (&mdev_type);
-  if (attrs == NULL)
-    attrs = vmdev_attr_list_new ();
-  g_ptr_array_unref (def->attrs);
-  def->attrs = g_steal_pointer (&attrs);
-  g_clear_pointer (&def->unknown, json_object_unref);
+  if (attrs != NULL)
+    {
+      g_ptr_array_unref (def->attrs);
+      def->attrs = g_steal_pointer (&attrs);
+    }
+  else
+    g_ptr_array_set_size (def->attrs, 0);
+  g_clear_pointer (&def->unknown, vmdev_json_free);
   return TRUE;
 }

@@ -4,8 +4,8 @@
  * object whose members are "mdev_type" and "start" (strings) and optionally
  * "attrs" (an array of one-member objects with string values), once each, in
  * any order, with JSON whitespace; strings hold no backslash and no control
- * character.  Anything else is left to json-glib, which gives the errors and
- * keeps the unknown keys. */
+ * character.  Anything else is left to the full reader (vmdev_json_parse),
+ * which gives the errors and keeps the unknown keys. */
 #pragma once
 
 #include "store/vmdev-mdev-def.h"
@@ -17,7 +17,7 @@
 gboolean vmdev_mdev_definition_parse_fast (VmdevMdevDefinition *def, const char *data,
                                            gsize len);
 
-/* The general way, with json-glib: vmdev_mdev_definition_parse without the
- * fast path (in vmdev-mdev-def.c). */
-gboolean vmdev_mdev_definition_parse_json (VmdevMdevDefinition *def, const char *data,
+/* The general way, with vmdev_json_parse: vmdev_mdev_definition_parse
+ * without the fast path (in vmdev-mdev-def.c). */
+gboolean vmdev_mdev_definition_parse_full (VmdevMdevDefinition *def, const char *data,
                                            gsize len, const char *path, GError **error);

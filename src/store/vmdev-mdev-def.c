@@ -5,11 +5,11 @@
 #include "util/vmdev-attr.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-name.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,8 +38,7 @@ vmdev_mdev_definition_free (VmdevMdevDefinition *def)
   g_free (def->parent);
   g_free (def->mdev_type);
   g_ptr_array_unref (def->attrs);
-  if (def->unknown != NULL)
-    json_object_unref (def->unknown);
+  vmdev_json_free (def->unknown);
   g_free (def);
 }
 
@@ -59,157 +58,96 @@ invalid (GError **error, const char *path, const char *fmt, ...)
   return FALSE;
 }
 
-/* json-glib says "<data>:L:C: Parse error: <reason>"; we say "line L, column C: <reason>". */
 static gboolean
-parse_error (GError **error, const char *path, const GError *json_error)
+is_string (const VmdevJson *value)
 {
-  const char *msg = json_error->message;
-  unsigned line, col;
-  int consumed = 0;
-
-  if (sscanf (msg, "<data>:%u:%u: %n", &line, &col, &consumed) == 2 && consumed > 0)
-    {
-      const char *why = msg + consumed;
-
-      if (g_str_has_prefix (why, "Parse error: "))
-        why += strlen ("Parse error: ");
-      return invalid (error, path, "line %u, column %u: %s", line, col, why);
-    }
-  return invalid (error, path, "%s", msg);
-}
-
-static char *
-node_type_name (JsonNode *node)
-{
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_OBJECT: return g_strdup ("an object");
-    case JSON_NODE_ARRAY: return g_strdup ("an array");
-    case JSON_NODE_NULL: return g_strdup ("null");
-    default:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_STRING: return g_strdup ("a string");
-        case G_TYPE_BOOLEAN: return g_strdup ("a boolean");
-        default: return g_strdup ("a number");
-        }
-    }
+  return value != NULL && value->type == VMDEV_JSON_STRING;
 }
 
 static gboolean
-is_string (JsonNode *node)
+parse_attrs (const VmdevJson *value, GPtrArray *attrs, const char *path, GError **error)
 {
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
-static gboolean
-parse_attrs (JsonNode *node, GPtrArray *attrs, const char *path, GError **error)
-{
-  JsonArray *arr;
-
-  if (JSON_NODE_HOLDS_NULL (node))
+  if (value->type == VMDEV_JSON_NULL)
     return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (value->type != VMDEV_JSON_ARRAY)
+    return invalid (error, path, "\"attrs\" must be an array, not %s",
+                    vmdev_json_type_name (value));
+  for (guint i = 0; i < value->items->len; i++)
     {
-      g_autofree char *what = node_type_name (node);
-      return invalid (error, path, "\"attrs\" must be an array, not %s", what);
-    }
-  arr = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (arr); i++)
-    {
-      JsonNode *elem = json_array_get_element (arr, i);
-      JsonObject *obj;
-      g_autoptr(GList) members = NULL;
-      JsonNode *value;
+      const VmdevJson *elem = g_ptr_array_index (value->items, i);
+      const VmdevJsonMember *member;
 
-      if (!JSON_NODE_HOLDS_OBJECT (elem))
-        {
-          g_autofree char *what = node_type_name (elem);
-          return invalid (error, path, "attribute %u must be an object {\"name\": \"value\"}, not %s",
-                          i, what);
-        }
-      obj = json_node_get_object (elem);
-      if (json_object_get_size (obj) != 1)
+      if (elem->type != VMDEV_JSON_OBJECT)
+        return invalid (error, path, "attribute %u must be an object {\"name\": \"value\"}, not %s",
+                        i, vmdev_json_type_name (elem));
+      if (elem->items->len != 1)
         return invalid (error, path, "attribute %u must have exactly one member, not %u",
-                        i, json_object_get_size (obj));
-      members = json_object_get_members (obj);
-      value = json_object_get_member (obj, members->data);
-      if (!is_string (value))
-        {
-          g_autofree char *what = node_type_name (value);
-          return invalid (error, path, "the value of attribute %u (\"%s\") must be a string, not %s",
-                          i, (const char *) members->data, what);
-        }
-      g_ptr_array_add (attrs, vmdev_attr_new (members->data, json_node_get_string (value)));
+                        i, elem->items->len);
+      member = g_ptr_array_index (elem->items, 0);
+      if (!is_string (member->value))
+        return invalid (error, path, "the value of attribute %u (\"%s\") must be a string, not %s",
+                        i, member->name, vmdev_json_type_name (member->value));
+      g_ptr_array_add (attrs, vmdev_attr_new (member->name, member->value->text));
     }
   return TRUE;
 }
 
 gboolean
-vmdev_mdev_definition_parse_json (VmdevMdevDefinition *def, const char *data, gsize len,
+vmdev_mdev_definition_parse_full (VmdevMdevDefinition *def, const char *data, gsize len,
                                   const char *path, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) json_error = NULL;
+  g_autoptr(VmdevJson) root = NULL;
   g_autoptr(GPtrArray) attrs = vmdev_attr_list_new ();
-  g_autoptr(JsonObject) unknown = json_object_new ();
-  g_autoptr(GList) members = NULL;
-  JsonNode *root, *node;
-  JsonObject *obj;
+  g_autoptr(VmdevJson) unknown = vmdev_json_object_new ();
+  GError *json_error = NULL;
+  VmdevJson *type, *start, *node;
 
   if (!g_utf8_validate (data, len, NULL))
     return invalid (error, path, "the file is not valid UTF-8");
-  if (!json_parser_load_from_data (parser, data, len, &json_error))
-    return parse_error (error, path, json_error);
-  root = json_parser_get_root (parser);
+  if (!vmdev_json_parse (data, len, &root, &json_error))
+    {
+      g_propagate_prefixed_error (error, json_error, "%s: ", path);
+      return FALSE;
+    }
   if (root == NULL)
     return invalid (error, path, "the file is empty");
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_autofree char *what = node_type_name (root);
-      return invalid (error, path, "expected a JSON object, found %s", what);
-    }
-  obj = json_node_get_object (root);
+  if (root->type != VMDEV_JSON_OBJECT)
+    return invalid (error, path, "expected a JSON object, found %s", vmdev_json_type_name (root));
 
-  node = json_object_get_member (obj, "mdev_type");
-  if (node == NULL)
+  type = vmdev_json_object_get (root, "mdev_type");
+  if (type == NULL)
     return invalid (error, path, "\"mdev_type\" is missing");
-  if (!is_string (node))
-    {
-      g_autofree char *what = node_type_name (node);
-      return invalid (error, path, "\"mdev_type\" must be a string, not %s", what);
-    }
-  if (!vmdev_name_check ("mdev type", json_node_get_string (node), NULL))
+  if (!is_string (type))
+    return invalid (error, path, "\"mdev_type\" must be a string, not %s",
+                    vmdev_json_type_name (type));
+  if (!vmdev_name_check ("mdev type", type->text, NULL))
     return invalid (error, path, "\"mdev_type\" is not a valid type name");
 
   /* As mdevctl: "start" must be there; anything but "auto" is manual. */
-  node = json_object_get_member (obj, "start");
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  start = vmdev_json_object_get (root, "start");
+  if (start == NULL || start->type == VMDEV_JSON_NULL)
     return invalid (error, path, "\"start\" is missing");
 
-  node = json_object_get_member (obj, "attrs");
+  node = vmdev_json_object_get (root, "attrs");
   if (node != NULL && !parse_attrs (node, attrs, path, error))
     return FALSE;
 
-  members = json_object_get_members (obj);
-  for (GList *l = members; l != NULL; l = l->next)
+  for (guint i = 0; i < root->items->len; i++)
     {
-      const char *key = l->data;
+      VmdevJsonMember *member = g_ptr_array_index (root->items, i);
 
-      if (strcmp (key, "mdev_type") != 0 && strcmp (key, "start") != 0 &&
-          strcmp (key, "attrs") != 0)
-        json_object_set_member (unknown, key, json_node_copy (json_object_get_member (obj, key)));
+      if (strcmp (member->name, "mdev_type") != 0 && strcmp (member->name, "start") != 0 &&
+          strcmp (member->name, "attrs") != 0)
+        vmdev_json_object_set (unknown, member->name, g_steal_pointer (&member->value));
     }
 
-  node = json_object_get_member (obj, "start");
-  def->auto_start = is_string (node) && strcmp (json_node_get_string (node), "auto") == 0;
+  def->auto_start = is_string (start) && strcmp (start->text, "auto") == 0;
   g_free (def->mdev_type);
-  def->mdev_type = g_strdup (json_object_get_string_member (obj, "mdev_type"));
+  def->mdev_type = g_strdup (type->text);
   g_ptr_array_unref (def->attrs);
   def->attrs = g_steal_pointer (&attrs);
-  if (def->unknown != NULL)
-    json_object_unref (def->unknown);
-  def->unknown = json_object_get_size (unknown) > 0 ? g_steal_pointer (&unknown) : NULL;
+  vmdev_json_free (def->unknown);
+  def->unknown = unknown->items->len > 0 ? g_steal_pointer (&unknown) : NULL;
   return TRUE;
 }
 
@@ -218,14 +156,14 @@ vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data, gsize l
                              const char *path, GError **error)
 {
   /* Most files are {"mdev_type": .., "start": .., "attrs": [..]}: read
-   * without json-glib; anything else, and every error, the long way. */
+   * without building a tree; anything else, and every error, the long way. */
   return vmdev_mdev_definition_parse_fast (def, data, len) ||
-         vmdev_mdev_definition_parse_json (def, data, len, path, error);
+         vmdev_mdev_definition_parse_full (def, data, len, path, error);
 }
 
 void
 vmdev_mdev_config_write (VmdevJsonWriter *w, const char *mdev_type, gboolean auto_start,
-                         GPtrArray *attrs, JsonObject *unknown)
+                         GPtrArray *attrs, const VmdevJson *unknown)
 {
   vmdev_json_writer_begin_object (w);
   vmdev_json_writer_key (w, "mdev_type");
@@ -244,15 +182,12 @@ vmdev_mdev_config_write (VmdevJsonWriter *w, const char *mdev_type, gboolean aut
       vmdev_json_writer_end_object (w);
     }
   vmdev_json_writer_end_array (w);
-  if (unknown != NULL)
+  for (guint i = 0; unknown != NULL && i < unknown->items->len; i++)
     {
-      g_autoptr(GList) members = json_object_get_members (unknown);
+      const VmdevJsonMember *member = g_ptr_array_index (unknown->items, i);
 
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          vmdev_json_writer_key (w, l->data);
-          vmdev_json_writer_node (w, json_object_get_member (unknown, l->data));
-        }
+      vmdev_json_writer_key (w, member->name);
+      vmdev_json_writer_value (w, member->value);
     }
   vmdev_json_writer_end_object (w);
 }
@@ -291,11 +226,16 @@ read_definition (VmdevDir *pdir, const char *parent, const char *uuid,
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  path = vmdev_dir_child_path (pdir, uuid);
-  if (!vmdev_mdev_definition_parse (def, data, len, path, error))
+  /* vmdev_mdev_definition_parse(), with the path (for messages) made only
+   * when the fast way declines. */
+  if (!vmdev_mdev_definition_parse_fast (def, data, len))
     {
-      g_prefix_error (error, "reading mdev definition: ");
-      return FALSE;
+      path = vmdev_dir_child_path (pdir, uuid);
+      if (!vmdev_mdev_definition_parse_full (def, data, len, path, error))
+        {
+          g_prefix_error (error, "reading mdev definition: ");
+          return FALSE;
+        }
     }
   *out_def = g_steal_pointer (&def);
   return TRUE;

@@ -16,9 +16,8 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
-
 #include "store/vmdev-json-writer.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-root.h"
 #include "util/vmdev-uuid.h"
 
@@ -34,7 +33,7 @@ typedef struct
   char *mdev_type;
   gboolean auto_start;
   GPtrArray *attrs;     /* VmdevAttr*, in order */
-  JsonObject *unknown;  /* other keys of the file, in order; NULL when none */
+  VmdevJson *unknown;   /* an object: the other keys of the file, in order; NULL when none */
 } VmdevMdevDefinition;
 
 /* A definition with no attributes, start "manual". */
@@ -55,7 +54,7 @@ gboolean vmdev_mdev_definition_parse (VmdevMdevDefinition *def, const char *data
  * @unknown members]} to @w: the shape of a definition file and of the
  * entries of `list --dumpjson`. */
 void vmdev_mdev_config_write (VmdevJsonWriter *w, const char *mdev_type, gboolean auto_start,
-                              GPtrArray *attrs, JsonObject *unknown);
+                              GPtrArray *attrs, const VmdevJson *unknown);
 char *vmdev_mdev_definition_to_json (const VmdevMdevDefinition *def, gboolean with_unknown,
                                      gsize *out_len);
 

@@ -2,7 +2,12 @@
  *
  * Two error domains are used across libvmdev: G_IO_ERROR for failures of the
  * operating system (always made by vmdev_error_from_errno(), which names the
- * action and the path), and VMDEV_ERROR for meaning. */
+ * action and the path), and VMDEV_ERROR for meaning.
+ *
+ * G_IO_ERROR and g_io_error_from_errno() live in GIO; libvmdev makes the same
+ * errors with VMDEV_IO_ERROR (the same quark: G_IO_ERROR and VMDEV_IO_ERROR
+ * are equal) and vmdev_io_error_from_errno(), so that the light `vmdev`
+ * links GLib alone.  Callers may test either. */
 #pragma once
 
 #include <glib.h>
@@ -10,6 +15,12 @@
 
 #define VMDEV_ERROR (vmdev_error_quark ())
 GQuark vmdev_error_quark (void);
+
+/* G_IO_ERROR, without calling into GIO. */
+#define VMDEV_IO_ERROR (vmdev_io_error_quark ())
+GQuark vmdev_io_error_quark (void);
+/* g_io_error_from_errno(), without calling into GIO. */
+GIOErrorEnum vmdev_io_error_from_errno (int errnum);
 
 typedef enum
 {

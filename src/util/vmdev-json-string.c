@@ -11,7 +11,7 @@ vmdev_json_string_append (GString *out, const char *s, VmdevJsonStringFlags flag
       /* The plain characters up to the next one to escape, at once. */
       while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
         p++;
-      g_string_append_len (out, (const char *) run, p - run);
+      vmdev_string_append_len (out, (const char *) run, p - run);
       if (*p == '\0')
         break;
       switch (*p)

@@ -14,3 +14,8 @@ gboolean vmdev_uuid_normalize (const char *in, char out[VMDEV_UUID_BUFSIZE], GEr
 gboolean vmdev_uuid_is_canonical (const char *s);
 /* A new random (version 4) UUID in canonical form. */
 void vmdev_uuid_generate (char out[VMDEV_UUID_BUFSIZE]);
+
+/* A GHashFunc for tables keyed by UUIDs (with g_str_equal): canonical UUIDs
+ * hash as five 8-byte words, several times faster than g_str_hash(); any
+ * other string hashes as with g_str_hash(). */
+guint vmdev_uuid_hash (gconstpointer key);

@@ -166,6 +166,35 @@ test_list_and_find_mdevs (void)
   g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
 }
 
+/* The parent of a device comes from its parent's directory; a device that
+ * is in no listed parent's directory (here: its parent's class link is gone)
+ * is found through its device link all the same. */
+static void
+test_list_mdevs_without_class_link (void)
+{
+  g_autofree char *dir = make_host ();
+  g_autofree char *link = g_strconcat (dir, "/sys/class/mdev_bus/" IGD, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevRoot) root = vmdev_root_open (dir, &error);
+  g_autoptr(GPtrArray) mdevs = NULL;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  VmdevMdev *m;
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_true (vmdev_host_list_mdevs (root, TRUE, &mdevs, warnings, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (warnings->len, ==, 0);
+  g_assert_cmpuint (mdevs->len, ==, 2);
+  m = g_ptr_array_index (mdevs, 0);
+  g_assert_cmpstr (m->parent, ==, IGD);
+  g_assert_cmpstr (m->uuid, ==, U2);
+  g_assert_cmpstr (m->type_id, ==, "i915-GVTg_V5_4");
+  m = g_ptr_array_index (mdevs, 1);
+  g_assert_cmpstr (m->parent, ==, GPU);
+  g_assert_cmpstr (m->type_id, ==, "nvidia-63");
+  g_assert_cmpstr (m->iommu_group, ==, "7");
+}
+
 static void
 test_read_type (void)
 {
@@ -241,6 +270,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host/parents/no-mdev-bus", test_no_mdev_bus);
   g_test_add_func ("/host/broken-entries", test_broken_entries);
   g_test_add_func ("/host/mdevs/list-and-find", test_list_and_find_mdevs);
+  g_test_add_func ("/host/mdevs/without-class-link", test_list_mdevs_without_class_link);
   g_test_add_func ("/host/types/read", test_read_type);
   g_test_add_func ("/host/create/times-out", test_create_times_out);
   g_test_add_func ("/host/remove/missing", test_remove_missing);

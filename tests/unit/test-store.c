@@ -1,9 +1,14 @@
-/* test-store.c: persistent mdev definitions (src/store/vmdev-mdev-def.c) and the JSON writer. */
+/* test-store.c: persistent mdev definitions (src/store/vmdev-mdev-def.c), the JSON
+ * writer, and the JSON reader (src/util/vmdev-json.c) against json-glib. */
 #include "store/vmdev-json-writer.h"
 #include "store/vmdev-mdev-def-fast.h"
 #include "store/vmdev-mdev-def.h"
 #include "util/vmdev-attr.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-json.h"
+#include "util/vmdev-name.h"
+
+#include <json-glib/json-glib.h>
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -162,8 +167,36 @@ static void
 test_parse_errors (void)
 {
   const struct { const char *text; const char *message; } cases[] = {
-    { "{bad", "f: line 1, column 1: unexpected character `{', expected string constant" },
-    { "{\"mdev_type\": \"t\",\n \"start\": [", "f: line 2, column 11: unexpected end of file, expected character `]'" },
+    { "{bad", "f: line 1, column 2: unexpected character 'b', expected a member name in double quotes" },
+    { "{\"mdev_type\": \"t\",\n \"start\": [", "f: line 2, column 12: unexpected end of text, expected a value" },
+    { "{\"mdev_type\": \"t\",\n \"\xc3\xa9\": x}", "f: line 2, column 7: unexpected 'x', expected a value "
+      "(true, false and null are written in lower case)" },
+    { "{\"a\":TRUE}", "f: line 1, column 6: unexpected 'TRUE', expected a value (true, false and null "
+      "are written in lower case)" },
+    { "{\"a\" 1}", "f: line 1, column 6: unexpected character '1', expected ':'" },
+    { "{\"a\":1 \"b\":2}", "f: line 1, column 8: unexpected character '\"', expected ',' or '}'" },
+    { "[1 2]", "f: line 1, column 4: unexpected character '2', expected ',' or ']'" },
+    { "{\"a\":1,}", "f: line 1, column 8: unexpected character '}', expected a member name in double quotes" },
+    { "[1,]", "f: line 1, column 4: unexpected character ']', expected a value" },
+    { "{'a':1}", "f: line 1, column 2: unexpected character \"'\", expected a member name in double quotes" },
+    { "/* c */{}", "f: line 1, column 1: unexpected character '/', expected a value" },
+    { "{} {}", "f: line 1, column 4: unexpected character '{' after the JSON value" },
+    { "{}\f", "f: line 1, column 3: unexpected character U+000C after the JSON value" },
+    { "{\"a\":01}", "f: line 1, column 6: invalid number '01'" },
+    { "{\"a\":1.}", "f: line 1, column 6: invalid number '1.'" },
+    { "{\"a\":.5}", "f: line 1, column 6: invalid number '.5'" },
+    { "{\"a\":0x10}", "f: line 1, column 6: invalid number '0x10'" },
+    { "{\"a\":-}", "f: line 1, column 6: invalid number '-'" },
+    { "{\"a\":1e}", "f: line 1, column 6: invalid number '1e'" },
+    { "{\"a\":\"x", "f: line 1, column 6: unterminated string" },
+    { "{\"a\":\"x\ty\"}", "f: line 1, column 8: control character U+0009 in a string (write it escaped)" },
+    { "{\"a\":\"\\q\"}", "f: line 1, column 7: invalid escape '\\q' in a string" },
+    { "{\"a\":\"\\", "f: line 1, column 8: unexpected end of text, expected an escaped character" },
+    { "{\"a\":\"\\u12\"}", "f: line 1, column 7: invalid escape in a string: \\u takes four hexadecimal digits" },
+    { "{\"a\":\"\\u0000\"}", "f: line 1, column 7: \\u0000 in a string is not supported" },
+    { "{\"a\":\"\\ud800\"}", "f: line 1, column 7: unpaired surrogate \\ud800 in a string" },
+    { "{\"a\":\"\\ud800\\u0041\"}", "f: line 1, column 7: unpaired surrogate \\ud800 in a string" },
+    { "{\"a\":\"\\udc00\"}", "f: line 1, column 7: unpaired surrogate \\udc00 in a string" },
     { "", "f: the file is empty" },
     { "[1]", "f: expected a JSON object, found an array" },
     { "{\"start\": \"auto\"}", "f: \"mdev_type\" is missing" },
@@ -200,11 +233,11 @@ static VmdevMdevDefinition *
 used_definition (void)
 {
   VmdevMdevDefinition *def = vmdev_mdev_definition_new (UUID1, "p", "old-type");
+  const char *unknown = "{\"old\": \"key\"}";
 
   def->auto_start = TRUE;
   g_ptr_array_add (def->attrs, vmdev_attr_new ("old", "attr"));
-  def->unknown = json_object_new ();
-  json_object_set_string_member (def->unknown, "old", "key");
+  g_assert_true (vmdev_json_parse (unknown, strlen (unknown), &def->unknown, NULL));
   return def;
 }
 
@@ -214,10 +247,148 @@ definition_text (const VmdevMdevDefinition *def)
   return vmdev_mdev_definition_to_json (def, TRUE, NULL);
 }
 
-/* Parses @text (@len bytes) the fast way, the json-glib way and through
+/* ---- the reference: json-glib ---- */
+
+static gboolean
+glib_is_string (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* What vmdev_mdev_definition_to_json (def, TRUE) gives for the definition in
+ * @text, read with json-glib (the reader vmdev used before its own), or NULL
+ * when that reading fails. */
+static char *
+reference_definition_text (const char *text, gsize len)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(VmdevJsonWriter) w = vmdev_json_writer_new (TRUE);
+  g_autoptr(GList) members = NULL;
+  JsonObject *obj;
+  JsonNode *type, *start, *attrs;
+
+  if (!g_utf8_validate (text, len, NULL) || !json_parser_load_from_data (parser, text, len, NULL) ||
+      json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  obj = json_node_get_object (json_parser_get_root (parser));
+  type = json_object_get_member (obj, "mdev_type");
+  start = json_object_get_member (obj, "start");
+  attrs = json_object_get_member (obj, "attrs");
+  if (!glib_is_string (type) || !vmdev_name_check ("t", json_node_get_string (type), NULL) ||
+      start == NULL || JSON_NODE_HOLDS_NULL (start) ||
+      (attrs != NULL && !JSON_NODE_HOLDS_NULL (attrs) && !JSON_NODE_HOLDS_ARRAY (attrs)))
+    return NULL;
+
+  vmdev_json_writer_begin_object (w);
+  vmdev_json_writer_key (w, "mdev_type");
+  vmdev_json_writer_string (w, json_node_get_string (type));
+  vmdev_json_writer_key (w, "start");
+  vmdev_json_writer_string (w, glib_is_string (start) &&
+                            strcmp (json_node_get_string (start), "auto") == 0 ? "auto" : "manual");
+  vmdev_json_writer_key (w, "attrs");
+  vmdev_json_writer_begin_array (w);
+  for (guint i = 0; attrs != NULL && JSON_NODE_HOLDS_ARRAY (attrs) &&
+       i < json_array_get_length (json_node_get_array (attrs)); i++)
+    {
+      JsonNode *elem = json_array_get_element (json_node_get_array (attrs), i);
+      g_autoptr(GList) names = NULL;
+      JsonNode *value;
+
+      if (!JSON_NODE_HOLDS_OBJECT (elem) || json_object_get_size (json_node_get_object (elem)) != 1)
+        return NULL;
+      names = json_object_get_members (json_node_get_object (elem));
+      value = json_object_get_member (json_node_get_object (elem), names->data);
+      if (!glib_is_string (value))
+        return NULL;
+      vmdev_json_writer_begin_object (w);
+      vmdev_json_writer_key (w, names->data);
+      vmdev_json_writer_string (w, json_node_get_string (value));
+      vmdev_json_writer_end_object (w);
+    }
+  vmdev_json_writer_end_array (w);
+  members = json_object_get_members (obj);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (strcmp (l->data, "mdev_type") != 0 && strcmp (l->data, "start") != 0 &&
+        strcmp (l->data, "attrs") != 0)
+      {
+        vmdev_json_writer_key (w, l->data);
+        vmdev_json_writer_node (w, json_object_get_member (obj, l->data));
+      }
+  vmdev_json_writer_end_object (w);
+  return g_strdup (vmdev_json_writer_get (w, NULL));
+}
+
+/* @text (JSON) read by json-glib and written back: numbers as json-glib
+ * reads them (vmdev keeps their text); NULL when json-glib cannot read it. */
+static char *
+glib_normalized (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(VmdevJsonWriter) w = vmdev_json_writer_new (TRUE);
+  g_autoptr(GError) error = NULL;
+
+  if (!json_parser_load_from_data (parser, text, -1, &error))
+    return NULL;
+  vmdev_json_writer_node (w, json_parser_get_root (parser));
+  return g_strdup (vmdev_json_writer_get (w, NULL));
+}
+
+/* Why json-glib accepts texts that vmdev refuses: json-glib is lenient (raw
+ * control characters and unknown escapes in strings, leading zeros, "1.",
+ * ".5", hexadecimal numbers, comments, single quotes, a byte-order mark, a
+ * second value after the first, a high surrogate without its low one), and
+ * vmdev refuses "\u0000". */
+static const char *const lenient_reasons[] = {
+  "control character", "invalid escape", "\\u0000", "after the JSON value", "invalid number",
+  "unexpected character '/'", "unexpected character \"'\"", "unexpected character '$'",
+  "unexpected character U+FEFF", "unpaired surrogate",
+};
+
+static guint refused_lenient;
+
+/* The full way against json-glib: when vmdev reads @text, json-glib reads it
+ * the same; when json-glib reads it and vmdev does not, the reason is one of
+ * json-glib's leniencies. */
+static void
+check_full_agrees_with_json_glib (const char *text, gsize len)
+{
+  g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "p", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = reference_definition_text (text, len);
+
+  if (vmdev_mdev_definition_parse_full (def, text, len, "f", &error))
+    {
+      g_autofree char *ours = vmdev_mdev_definition_to_json (def, TRUE, NULL);
+      g_autofree char *normalized = glib_normalized (ours);
+      g_autofree char *expected_normalized = NULL;
+
+      g_assert_nonnull (expected);
+      g_assert_nonnull (normalized);
+      expected_normalized = glib_normalized (expected);
+      /* NULL: json-glib wrote a number too large for a double as "inf". */
+      if (expected_normalized != NULL)
+        g_assert_cmpstr (normalized, ==, expected_normalized);
+      return;
+    }
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+  if (expected != NULL)
+    {
+      gboolean lenient = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (lenient_reasons); i++)
+        lenient |= strstr (error->message, lenient_reasons[i]) != NULL;
+      if (!lenient)
+        g_error ("json-glib reads '%.*s', vmdev says: %s", (int) len, text, error->message);
+      refused_lenient++;
+    }
+}
+
+/* Parses @text (@len bytes) the fast way, the full way and through
  * vmdev_mdev_definition_parse: the fast way declines (leaving the definition
- * alone) or gives what json-glib gives, and vmdev_mdev_definition_parse gives
- * what json-glib gives, errors included.  Returns whether the fast way took it. */
+ * alone) or gives what the full way gives, and vmdev_mdev_definition_parse
+ * gives what the full way gives, errors included.  Returns whether the fast
+ * way took it. */
 static gboolean
 check_fast_agrees (const char *text, gsize len)
 {
@@ -232,8 +403,9 @@ check_fast_agrees (const char *text, gsize len)
   g_autofree char *both_text = NULL;
   gboolean handled, slow_ok, both_ok;
 
+  check_full_agrees_with_json_glib (text, len);
   handled = vmdev_mdev_definition_parse_fast (fast, text, len);
-  slow_ok = vmdev_mdev_definition_parse_json (slow, text, len, "f", &slow_error);
+  slow_ok = vmdev_mdev_definition_parse_full (slow, text, len, "f", &slow_error);
   both_ok = vmdev_mdev_definition_parse (both, text, len, "f", &both_error);
   fast_text = definition_text (fast);
   slow_text = definition_text (slow);
@@ -261,7 +433,7 @@ check_fast_agrees (const char *text, gsize len)
 }
 
 /* Texts of the common shape (the fast way takes them) and tricky ones (it
- * declines them, json-glib decides). */
+ * declines them, the full way decides). */
 static const struct
 {
   const char *text;
@@ -424,6 +596,51 @@ test_parse_fast_agrees_near_misses (void)
     }
   g_test_message ("%u texts, %u taken the fast way", tried, handled);
   g_assert_cmpuint (handled, >, 0);
+}
+
+/* Definitions with other keys: every kind of JSON value, escapes, numbers. */
+static const char *const json_cases[] = {
+  "{\"mdev_type\":\"t\",\"start\":\"auto\",\"x\":{\"n\":[1,-2,0.5,-0,1e3,2E-2,1.5e+10,123456789012345678],"
+  "\"b\":[true,false,null],\"o\":{},\"a\":[[]]}}",
+  "{\"note\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00\",\"mdev_type\":\"t\",\"start\":\"x\"}",
+  "{\"mdev_type\":\"t\",\"start\":\"auto\",\"a\":1,\"a\":[2],\"b\":3,\"mdev_type\":\"u\"}",
+  "{\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"k\\u00e9\":\"v\\n\"}],\"z\":null}",
+  " {\n \"mdev_type\" : \"t\" ,\n \"start\" : true ,\n \"attrs\" : null ,\n \"\" : \"\"\n}\n",
+};
+
+/* The full way agrees with json-glib on these and on every text one edit away. */
+static void
+test_parse_full_agrees_with_json_glib (void)
+{
+  static const char bytes[] = " \t\n\f\"\\{}[]:,a0e.-+\x7f\x01\x80\xc3";
+  guint tried = 0;
+
+  refused_lenient = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (json_cases); i++)
+    {
+      const char *text = json_cases[i];
+      gsize len = strlen (text);
+      g_autofree char *copy = g_malloc (len + 1);
+      g_autoptr(VmdevMdevDefinition) def = vmdev_mdev_definition_new (UUID1, "p", NULL);
+
+      g_test_message ("case %u", i);
+      g_assert_true (vmdev_mdev_definition_parse_full (def, text, len, "f", NULL));
+      for (gsize at = 0; at < len; at++)
+        {
+          check_full_agrees_with_json_glib (text, at);
+          memcpy (copy, text, at);
+          memcpy (copy + at, text + at + 1, len - at - 1);
+          check_full_agrees_with_json_glib (copy, len - 1);
+          memcpy (copy, text, len);
+          for (guint b = 0; b < sizeof bytes - 1; b++)
+            {
+              copy[at] = bytes[b];
+              check_full_agrees_with_json_glib (copy, len);
+            }
+          tried += 2 + sizeof bytes - 1;
+        }
+    }
+  g_test_message ("%u texts, %u read by json-glib's leniency only", tried, refused_lenient);
 }
 
 static void
@@ -610,6 +827,8 @@ main (int argc, char **argv)
   g_test_add_func ("/store/definition/parse-fast-long-names", test_parse_fast_long_names);
   g_test_add_func ("/store/definition/parse-fast-agrees-near-misses",
                    test_parse_fast_agrees_near_misses);
+  g_test_add_func ("/store/definition/parse-full-agrees-with-json-glib",
+                   test_parse_full_agrees_with_json_glib);
   g_test_add ("/store/definition/unknown-keys-kept", Fixture, NULL, fixture_setup,
               test_unknown_keys_kept, fixture_teardown);
   g_test_add ("/store/definitions/list-skips-bad-entries", Fixture, NULL, fixture_setup,

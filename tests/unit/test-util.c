@@ -1,7 +1,9 @@
 /* Unit tests of src/util: UUIDs, names, the root, directories, atomic
- * writes, locks. */
+ * writes, locks, errors, the JSON reader (its differential test against
+ * json-glib is in test-store.c). */
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-lock.h"
 #include "util/vmdev-name.h"
 #include "util/vmdev-root.h"
@@ -231,6 +233,122 @@ test_lock_timeout (void)
   g_assert_nonnull (second);
 }
 
+/* Equal strings hash equal; sequential UUIDs spread; other strings work. */
+static void
+test_uuid_hash (void)
+{
+  g_autoptr(GHashTable) hashes = g_hash_table_new (NULL, NULL);
+  g_autofree char *copy = g_strdup ("c1000000-0000-4000-8000-000000000003");
+
+  g_assert_cmpuint (vmdev_uuid_hash ("c1000000-0000-4000-8000-000000000003"), ==,
+                    vmdev_uuid_hash (copy));
+  g_assert_cmpuint (vmdev_uuid_hash ("config"), ==, g_str_hash ("config"));
+  g_assert_cmpuint (vmdev_uuid_hash (""), ==, g_str_hash (""));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *uuid = g_strdup_printf ("c1000000-0000-4000-8000-%012x", i);
+      g_hash_table_add (hashes, GUINT_TO_POINTER (vmdev_uuid_hash (uuid)));
+    }
+  g_assert_cmpuint (g_hash_table_size (hashes), ==, 1000);
+}
+
+/* VMDEV_IO_ERROR is G_IO_ERROR, and the errno mapping is GIO's. */
+static void
+test_io_error_is_gio (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (VMDEV_IO_ERROR, ==, G_IO_ERROR);
+  for (int e = -1; e < 256; e++)
+    {
+      g_test_message ("errno %d", e);
+      g_assert_cmpint (vmdev_io_error_from_errno (e), ==, g_io_error_from_errno (e));
+    }
+  vmdev_error_from_errno (&error, ENOENT, "opening", "/x");
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (vmdev_error_is_errno (error, ENOENT));
+  g_assert_false (vmdev_error_is_errno (error, EACCES));
+}
+
+static VmdevJson *
+json_ok (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  VmdevJson *value = NULL;
+
+  g_assert_true (vmdev_json_parse (text, strlen (text), &value, &error));
+  g_assert_no_error (error);
+  return value;
+}
+
+static void
+test_json_values (void)
+{
+  g_autoptr(VmdevJson) value = json_ok (" [null, true, false, -0.5e+3, \"a\\u00e9\\ud83d\\ude00\", {}, []] ");
+  g_autoptr(VmdevJson) object = json_ok ("{\"b\": 1, \"a\": 2, \"b\": [3]}");
+  g_autoptr(VmdevJson) empty = json_ok (" \t\r\n");
+  g_autoptr(GString) big = g_string_new ("{");
+  g_autoptr(VmdevJson) big_object = NULL;
+  VmdevJson *item;
+
+  g_assert_null (empty);
+  g_assert_cmpint (value->type, ==, VMDEV_JSON_ARRAY);
+  g_assert_cmpuint (value->items->len, ==, 7);
+  g_assert_cmpint (((VmdevJson *) value->items->pdata[0])->type, ==, VMDEV_JSON_NULL);
+  g_assert_true (((VmdevJson *) value->items->pdata[1])->boolean);
+  g_assert_false (((VmdevJson *) value->items->pdata[2])->boolean);
+  item = value->items->pdata[3];
+  g_assert_cmpint (item->type, ==, VMDEV_JSON_NUMBER);
+  g_assert_cmpstr (item->text, ==, "-0.5e+3");   /* numbers keep their text */
+  g_assert_cmpstr (((VmdevJson *) value->items->pdata[4])->text, ==, "a\xc3\xa9\xf0\x9f\x98\x80");
+  g_assert_cmpstr (vmdev_json_type_name (value->items->pdata[5]), ==, "an object");
+
+  /* A name given twice: its first place, its last value. */
+  g_assert_cmpuint (object->items->len, ==, 2);
+  g_assert_cmpstr (((VmdevJsonMember *) object->items->pdata[0])->name, ==, "b");
+  g_assert_cmpint (vmdev_json_object_get (object, "b")->type, ==, VMDEV_JSON_ARRAY);
+  g_assert_cmpstr (vmdev_json_object_get (object, "a")->text, ==, "2");
+  g_assert_null (vmdev_json_object_get (object, "c"));
+
+  /* The same in an object large enough to be indexed. */
+  for (int i = 0; i < 100; i++)
+    g_string_append_printf (big, "\"k%d\": %d, ", i % 40, i);
+  g_string_append (big, "\"last\": 0}");
+  big_object = json_ok (big->str);
+  g_assert_cmpuint (big_object->items->len, ==, 41);
+  g_assert_cmpstr (((VmdevJsonMember *) big_object->items->pdata[5])->name, ==, "k5");
+  g_assert_cmpstr (vmdev_json_object_get (big_object, "k5")->text, ==, "85");
+}
+
+static void
+test_json_errors (void)
+{
+  const struct { const char *text; const char *message; } cases[] = {
+    { "[1,\n  \"\xc3\xa9\xc3\xa9\", x]", "line 2, column 9: unexpected 'x', expected a value "
+      "(true, false and null are written in lower case)" },
+    { "[\"a\nb\"]", "line 1, column 4: control character U+000A in a string (write it escaped)" },
+    { "{\"a\": 1", "line 1, column 8: unexpected end of text, expected ',' or '}'" },
+    { "nul", "line 1, column 1: unexpected 'nul', expected a value (true, false and null are "
+      "written in lower case)" },
+    { "1 2", "line 1, column 3: unexpected character '2' after the JSON value" },
+  };
+  g_autofree char *deep = g_strnfill (VMDEV_JSON_MAX_DEPTH + 1, '[');
+  g_autoptr(GError) error = NULL;
+  VmdevJson *value = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) case_error = NULL;
+
+      g_assert_false (vmdev_json_parse (cases[i].text, strlen (cases[i].text), &value, &case_error));
+      g_assert_error (case_error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+      g_assert_cmpstr (case_error->message, ==, cases[i].message);
+      g_assert_null (value);
+    }
+  g_assert_false (vmdev_json_parse (deep, strlen (deep), &value, &error));
+  g_assert_cmpstr (error->message, ==, "line 1, column 513: nested deeper than 512 levels");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -243,5 +361,9 @@ main (int argc, char **argv)
   g_test_add_func ("/util/dir/ops", test_dir_ops);
   g_test_add_func ("/util/dir/atomic-write", test_atomic_write);
   g_test_add_func ("/util/lock/timeout", test_lock_timeout);
+  g_test_add_func ("/util/uuid/hash", test_uuid_hash);
+  g_test_add_func ("/util/error/io-error-is-gio", test_io_error_is_gio);
+  g_test_add_func ("/util/json/values", test_json_values);
+  g_test_add_func ("/util/json/errors", test_json_errors);
   return g_test_run ();
 }
