@@ -30,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -547,11 +548,37 @@ ready_read (int fd, GString *acc, gint64 deadline, gboolean *timed_out)
     }
 }
 
+/* Sleeps until process @pid exits or @deadline (monotonic us) passes, woken
+ * by a pidfd the moment it exits; FALSE when no pidfd could be had (the
+ * caller polls instead).  @start_time (0: any) guards against a reused pid. */
+static gboolean
+pidfd_sleep (gint64 pid, guint64 start_time, gint64 deadline)
+{
+  g_auto(VmdevFd) fd = (int) syscall (SYS_pidfd_open, (pid_t) pid, 0);
+  guint64 t;
+
+  if (fd < 0)
+    return FALSE;
+  /* The pid may have been reused before the pidfd was taken. */
+  t = vmdev_proc_start_time (pid);
+  if (t == 0 || (start_time != 0 && t != start_time))
+    return TRUE;
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      gint64 left = (deadline - g_get_monotonic_time () + 999) / 1000;
+
+      if (left <= 0 || poll (&p, 1, (int) MIN (left, G_MAXINT)) >= 0 || errno != EINTR)
+        return TRUE;
+    }
+}
+
 static gboolean
 wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
 {
-  gulong step_us = 1000;  /* polls back off from 1 ms to 20 ms */
+  gulong step_us = 1000;  /* without a pidfd: polls back off from 1 ms to 20 ms */
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean slept = FALSE;
 
   for (;;)
     {
@@ -561,13 +588,16 @@ wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
         return TRUE;
       if (g_get_monotonic_time () >= deadline)
         return FALSE;
+      if (!slept && pidfd_sleep (pid, start_time, deadline))
+        {
+          slept = TRUE;
+          continue;
+        }
       g_usleep (step_us);
       step_us = MIN (step_us * 2, 20 * 1000);
     }
 }
 
-/* Launches QEMU for the live definition @def under a new monitor; the
- * caller holds the lock and has prepared the hostdevs (@hostdevs). */
 /* DESIGN.md §7 step 5: what QEMU's private /dev holds (after the labels,
  * whose owner and label the nodes copy). */
 static VmdevNamespacePlan *
@@ -596,6 +626,8 @@ dev_plan_new (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs, GErr
                                    (const char *const *) disks->pdata, error);
 }
 
+/* Launches QEMU for the live definition @def under a new monitor; the
+ * caller holds the lock and has prepared the hostdevs (@hostdevs). */
 static gboolean
 launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
         const VmdevPrepareContext *ctx, gboolean paused, guint timeout_ms, GError **error)
@@ -902,6 +934,8 @@ wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_m
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   struct stat sb;
 
+  gboolean slept = FALSE;
+
   for (;;)
     {
       if (fstatat (vmdev_root_fd (root), rel, &sb, 0) < 0)
@@ -910,6 +944,12 @@ wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_m
         return FALSE;
       if (g_get_monotonic_time () >= deadline)
         return FALSE;
+      /* The monitor exits right after removing the directory. */
+      if (!slept && pidfd_sleep (st->monitor_pid, 0, deadline))
+        {
+          slept = TRUE;
+          continue;
+        }
       g_usleep (step_us);
       step_us = MIN (step_us * 2, 20 * 1000);
     }
