@@ -11,10 +11,13 @@
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-lock.h"
+#include "util/vmdev-name.h"
 #include "util/vmdev-uuid.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STEP_CREATE_MDEV "create-mdev"
 #define STEP_DAC "dac"
@@ -525,6 +528,60 @@ reconcile_cgroups (VmdevRoot *root, GHashTable *cache)
     }
 }
 
+/* A temporary file of an atomic write (vmdev_dir_write_atomic) that a killed
+ * writer left: every writer holds the lock, so under it any is stale. */
+static gboolean
+is_stale_temp (const char *name)
+{
+  return name[0] == '.' && strstr (name, ".tmp") != NULL;
+}
+
+static void
+remove_stale_temps (VmdevDir *dir)
+{
+  g_autoptr(GPtrArray) names = vmdev_dir_list (dir, NULL);
+
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    if (is_stale_temp (g_ptr_array_index (names, i)))
+      unlinkat (dir->fd, g_ptr_array_index (names, i), 0);
+}
+
+/* The runtime directories of domains that do not run (a start killed before
+ * QEMU ran leaves one without a status) are removed, and stale temporary
+ * files with them. */
+static void
+reconcile_runtime (VmdevRoot *root, GHashTable *cache)
+{
+  g_autoptr(VmdevDir) claims = vmdev_dir_open (root, VMDEV_CLAIM_DIR, NULL);
+  g_autoptr(VmdevDir) runs = vmdev_dir_open (root, VMDEV_QEMU_RUN_DIR, NULL);
+  g_autoptr(GPtrArray) names = runs != NULL ? vmdev_dir_list (runs, NULL) : NULL;
+
+  if (claims != NULL)
+    remove_stale_temps (claims);
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+
+      if (is_stale_temp (name))
+        {
+          unlinkat (runs->fd, name, 0);
+          continue;
+        }
+      if (!vmdev_name_check ("domain name", name, NULL))
+        continue;
+      if (domain_alive (root, cache, name))
+        {
+          g_autoptr(VmdevDir) dir = vmdev_dir_open_at (runs, name, NULL);
+
+          if (dir != NULL)
+            remove_stale_temps (dir);
+          continue;
+        }
+      g_debug ("reconcile: domain '%s' does not run: removing %s/%s", name, runs->path, name);
+      vmdev_domain_remove_run_dir (root, name);
+    }
+}
+
 void
 vmdev_domain_reconcile_claims (VmdevRoot *root)
 {
@@ -534,6 +591,7 @@ vmdev_domain_reconcile_claims (VmdevRoot *root)
                                                        (GDestroyNotify) vmdev_domain_status_free);
   g_autoptr(GError) error = NULL;
 
+  reconcile_runtime (root, cache);
   if (!vmdev_claim_list (root, &claims, warnings, &error))
     {
       g_warning ("reconciling claims: %s", error->message);
@@ -573,9 +631,9 @@ vmdev_domain_reconcile (VmdevRoot *root)
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* No claims directory: nothing was ever claimed here. */
+  /* Neither claims nor runtime directories: nothing ever ran here. */
   dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, NULL);
-  if (dir == NULL)
+  if (dir == NULL && (dir = vmdev_dir_open (root, VMDEV_QEMU_RUN_DIR, NULL)) == NULL)
     return;
   lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, &error);
   if (lock == NULL)

@@ -76,6 +76,8 @@ gboolean vmdev_domain_release_domain_claims (VmdevRoot *root, const char *name, 
  * fails the command that runs it. */
 void vmdev_domain_reconcile_claims (VmdevRoot *root);
 
-/* The same, taking the global lock; nothing to do without a claims
- * directory (for `domain list` and the commands that do not take the lock). */
+/* The same, taking the global lock (for `domain list` and the commands that
+ * do not take the lock); nothing to do without claims or runtime
+ * directories.  Also removes the runtime directories of domains that do not
+ * run and stale temporary files of atomic writes. */
 void vmdev_domain_reconcile (VmdevRoot *root);

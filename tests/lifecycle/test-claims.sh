@@ -174,6 +174,16 @@ like "$err" "^vmdev: warning: reading a claim: .*/run/vmdev/claims/00000000-0000
   "a malformed claim is reported (and kept)"
 rm -f "$claims/00000000-0000-0000-0000-000000000001.json"
 
+# --- what a start killed before QEMU ran leaves: a runtime directory without a
+# status, temporary files of atomic writes; the next list removes them
+mkdir -p "$root/run/vmdev/d/ghost"
+: > "$root/run/vmdev/d/ghost/domain.xml"
+: > "$root/run/vmdev/d/ghost/.status.json.tmp0a1b2c"
+: > "$claims/.$g.json.tmp123456"
+run domain list --all
+is "$(ls -A "$root/run/vmdev/d")|$(ls -A "$claims")" "|" \
+  "list removed the stale runtime directory and the temporary files"
+
 # --- managed hotplug: created on attach, removed on detach
 domain vhp "<!-- none -->"
 sed -i 's|<os>|<features><acpi/></features><os>|' "$tmp_root/vhp.xml"
