@@ -239,23 +239,32 @@ read_in (VmdevDir *dir, const char *uuid, VmdevClaim **out_claim, GError **error
   return TRUE;
 }
 
+/* The claims directory; NULL with *@missing (and no error) when it does not
+ * exist. */
+static VmdevDir *
+open_claims (VmdevRoot *root, gboolean *missing, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  VmdevDir *dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, &local);
+
+  *missing = dir == NULL && vmdev_error_is_errno (local, ENOENT);
+  if (dir == NULL && !*missing)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return dir;
+}
+
 gboolean
 vmdev_claim_read (VmdevRoot *root, const char *uuid, VmdevClaim **out_claim, GError **error)
 {
   g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
+  gboolean missing;
 
   *out_claim = NULL;
   if (!uuid_check (uuid, error))
     return FALSE;
-  dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, &local);
+  dir = open_claims (root, &missing, error);
   if (dir == NULL)
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+    return missing;
   return read_in (dir, uuid, out_claim, error);
 }
 
@@ -278,19 +287,14 @@ gboolean
 vmdev_claim_delete (VmdevRoot *root, const char *uuid, GError **error)
 {
   g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
   g_autofree char *name = file_name (uuid);
+  gboolean missing;
 
   if (!uuid_check (uuid, error))
     return FALSE;
-  dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, &local);
+  dir = open_claims (root, &missing, error);
   if (dir == NULL)
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+    return missing;
   return vmdev_dir_unlink (dir, name, TRUE, error);
 }
 
@@ -298,18 +302,15 @@ gboolean
 vmdev_claim_list (VmdevRoot *root, GPtrArray **out_claims, GPtrArray *warnings, GError **error)
 {
   g_autoptr(VmdevDir) dir = NULL;
-  g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) names = NULL;
   g_autoptr(GPtrArray) claims = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_claim_free);
+  gboolean missing;
 
-  dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, &local);
+  dir = open_claims (root, &missing, error);
   if (dir == NULL)
     {
-      if (!vmdev_error_is_errno (local, ENOENT))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
+      if (!missing)
+        return FALSE;
       *out_claims = g_steal_pointer (&claims);
       return TRUE;
     }

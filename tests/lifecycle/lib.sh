@@ -98,3 +98,23 @@ json_get ()
 }
 
 status_json () { "$VMDEV" domain status "$1" --json 2>/dev/null; }
+
+# The machine list real QEMU 7.2 gives (the double does not answer '-machine help').
+qemu_machines="$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/xml2xml" && pwd)/qemu-machines.txt"
+
+# with_simhost HOST-FILE: mounts the simulated host described by HOST-FILE on
+# the root (unmounted by cleanup), with the QEMU double's machine list; skips
+# the whole test without root, FUSE or jq.
+with_simhost ()
+{
+  : "${SIMHOST:?}" "${QEMU_DOUBLE:?}"
+  command -v jq >/dev/null || skip_all "jq is missing"
+  [ "$(id -u)" -eq 0 ] || skip_all "the simulated host needs root (uid $(id -u))"
+  [ -c /dev/fuse ] || skip_all "no /dev/fuse"
+  if ! "$SIMHOST" mount "$1" "$root" 2>"$tmp_root/mount.err"; then
+    skip_all "cannot mount the simulated host: $(cat "$tmp_root/mount.err")"
+  fi
+  extra_cleanup=umount_simhost
+  export VMDEV_QEMU_MACHINES="$qemu_machines"
+}
+umount_simhost () { "$SIMHOST" umount "$root" >/dev/null 2>&1 || umount -l "$root/.simhost" 2>/dev/null; }

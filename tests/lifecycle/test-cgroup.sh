@@ -31,7 +31,7 @@ v1=""; v2=""
 rm -f "$root/dev/vfio/12" "$root/dev/vfio/7"
 mknod "$root/dev/vfio/12" c 1 11
 mknod "$root/dev/vfio/7" c 10 229
-export VMDEV_QEMU_MACHINES="$(cd "$(dirname "$0")/../data/xml2xml" && pwd)/qemu-machines.txt"
+export VMDEV_QEMU_MACHINES="$qemu_machines"
 name="cgt$$"
 cat > "$tmp_root/d.xml" <<XML
 <domain type='kvm'>

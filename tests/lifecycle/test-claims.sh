@@ -6,17 +6,7 @@
 # and reconcile after the owner died.
 . "$(dirname "$0")/lib.sh"
 
-: "${SIMHOST:?}" "${QEMU_DOUBLE:?}"
-command -v jq >/dev/null || skip_all "jq is missing"
-[ "$(id -u)" -eq 0 ] || skip_all "the simulated host needs root (uid $(id -u))"
-[ -c /dev/fuse ] || skip_all "no /dev/fuse"
-host="$(dirname "$0")/claims-host.json"
-if ! "$SIMHOST" mount "$host" "$root" 2>"$tmp_root/mount.err"; then
-  skip_all "cannot mount the simulated host: $(cat "$tmp_root/mount.err")"
-fi
-umount_sim () { "$SIMHOST" umount "$root" >/dev/null 2>&1 || umount -l "$root/.simhost" 2>/dev/null; }
-extra_cleanup=umount_sim
-export VMDEV_QEMU_MACHINES="$(cd "$(dirname "$0")/../data/xml2xml" && pwd)/qemu-machines.txt"
+with_simhost "$(dirname "$0")/claims-host.json"
 pre=c2177883-f1bb-47f0-914d-32a22e3a8804     # on 0000:65:00.0, group 7
 held=d2177883-f1bb-47f0-914d-32a22e3a8805    # on 0000:66:00.0, its group held
 ap=e2177883-f1bb-47f0-914d-32a22e3a8806      # a vfio-ap device

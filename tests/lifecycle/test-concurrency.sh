@@ -4,10 +4,6 @@
 # pool of 5 instances.  Then everything is released.
 . "$(dirname "$0")/lib.sh"
 
-: "${SIMHOST:?}" "${QEMU_DOUBLE:?}"
-command -v jq >/dev/null || skip_all "jq is missing"
-[ "$(id -u)" -eq 0 ] || skip_all "the simulated host needs root (uid $(id -u))"
-[ -c /dev/fuse ] || skip_all "no /dev/fuse"
 pre=(a0000000-0000-4000-8000-00000000000{1,2,3,4,5})
 {
   echo '{"version":1,"parents":['
@@ -19,12 +15,7 @@ pre=(a0000000-0000-4000-8000-00000000000{1,2,3,4,5})
   done
   echo ']}'
 } > "$tmp_root/host.json"
-if ! "$SIMHOST" mount "$tmp_root/host.json" "$root" 2>"$tmp_root/mount.err"; then
-  skip_all "cannot mount the simulated host: $(cat "$tmp_root/mount.err")"
-fi
-umount_sim () { "$SIMHOST" umount "$root" >/dev/null 2>&1 || umount -l "$root/.simhost" 2>/dev/null; }
-extra_cleanup=umount_sim
-export VMDEV_QEMU_MACHINES="$(cd "$(dirname "$0")/../data/xml2xml" && pwd)/qemu-machines.txt"
+with_simhost "$tmp_root/host.json"
 
 define () # NAME SOURCE-XML [MANAGED-ATTR]
 {

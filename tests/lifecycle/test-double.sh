@@ -4,18 +4,7 @@
 # is suspended, resumed and destroyed.
 . "$(dirname "$0")/lib.sh"
 
-: "${SIMHOST:?}" "${QEMU_DOUBLE:?}"
-command -v jq >/dev/null || skip_all "jq is missing"
-[ "$(id -u)" -eq 0 ] || skip_all "the simulated host needs root (uid $(id -u))"
-[ -c /dev/fuse ] || skip_all "no /dev/fuse"
-host="$(dirname "$0")/../cli/hosts/gvtg-mtty.json"
-if ! "$SIMHOST" mount "$host" "$root" 2>"$tmp_root/mount.err"; then
-  skip_all "cannot mount the simulated host: $(cat "$tmp_root/mount.err")"
-fi
-umount_sim () { "$SIMHOST" umount "$root" >/dev/null 2>&1 || umount -l "$root/.simhost" 2>/dev/null; }
-extra_cleanup=umount_sim
-# The double does not answer '-machine help': the list real QEMU 7.2 gives.
-export VMDEV_QEMU_MACHINES="$(cd "$(dirname "$0")/../data/xml2xml" && pwd)/qemu-machines.txt"
+with_simhost "$(dirname "$0")/../cli/hosts/gvtg-mtty.json"
 u=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 [ -e "$root/sys/bus/mdev/devices/$u" ]
 ok $? "the simulated host has mdev $u"
