@@ -28,6 +28,7 @@ bench:
 	@$(MAKE) --no-print-directory all
 	bench/discovery
 	BUILD=$(BUILD) bench/lifecycle
+	BUILD=$(BUILD) bench/claims
 
 # libFuzzer on the domain XML parser (fuzz/README.md): FUZZ_SECONDS of fuzzing
 # on a scratch copy of fuzz/corpus/domain, then the inputs that add coverage

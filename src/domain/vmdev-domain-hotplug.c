@@ -89,17 +89,20 @@ device_del (VmdevQmp *qmp, const char *id, GError **error)
   return vmdev_qmp_execute_json (qmp, "device_del", args->str, error);
 }
 
-/* Undoes a device_add that cannot be recorded: asks QEMU to remove it again
- * (a guest that already saw it has to eject it). */
+/* Takes the record of @uuid out of @st and @live again and writes both
+ * (best effort: reconcile resolves a pending record left behind). */
 static void
-undo_device_add (VmdevQmp *qmp, const char *name, const char *id)
+forget_record (VmdevDir *dir, VmdevDomainStatus *st, VmdevDomain *live, const char *uuid)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = device_del (qmp, id, &error);
+  int si = vmdev_domain_status_find_hostdev (st, uuid);
+  int li = vmdev_domain_find_hostdev_uuid (live, uuid);
 
-  if (ret == NULL)
-    g_warning ("domain '%s': undoing the hotplug of %s: device_del failed: %s", name, id,
-               error->message);
+  if (si >= 0)
+    g_ptr_array_remove_index (st->hostdevs, (guint) si);
+  if (li >= 0)
+    g_ptr_array_remove_index (live->hostdevs, (guint) li);
+  if (!vmdev_domain_status_write (dir, st, NULL) || !vmdev_domain_live_write (dir, live, NULL))
+    g_warning ("could not take the record of mediated device %s back: reconcile does", uuid);
 }
 
 /* Undoes a prepare after a failure; FALSE for the caller to return. */
@@ -189,41 +192,45 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   qmp = vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET, VMDEV_DOMAIN_QMP_TIMEOUT_MS, error);
   if (qmp == NULL)
     return release_failed (root, &prepared);
+  /* Recorded (pending) before QEMU gets it: if this command dies after the
+   * device_add, reconcile finds the record and asks QEMU whether it has the
+   * device (vmdev_domain_hotplug_resolve_pending()). */
+  sh = vmdev_domain_status_hostdev_new (added->uuid, id, added->managed == VMDEV_TRI_YES,
+                                        prepared.iommu_group);
+  sh->created_by_vmdev = prepared.created_by_vmdev;
+  sh->pending = TRUE;
+  g_ptr_array_add (st->hostdevs, sh);
+  if (!vmdev_domain_status_write (dir, st, error) || !vmdev_domain_live_write (dir, live, error))
+    {
+      forget_record (dir, st, live, added->uuid);
+      return release_failed (root, &prepared);
+    }
   vmdev_qmp_set_timeout (qmp, VMDEV_DOMAIN_DEVICE_ADD_TIMEOUT_MS);
   ret = vmdev_qmp_execute_json (qmp, "device_add", props, &local);
   if (ret == NULL)
     {
       vmdev_domain_log_append (root, name, "attach-device: device_add of %s failed: %s", what,
                                local->message);
-      /* A timed-out device_add may still complete: the claim stays for
-       * reconcile, which releases it once the status does not list it. */
-      if (g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
-        undo_device_add (qmp, name, id);
-      else
-        release_failed (root, &prepared);
+      /* A timed-out device_add may still complete: the pending record stays
+       * for reconcile, which asks QEMU. */
+      if (!g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT))
+        {
+          forget_record (dir, st, live, added->uuid);
+          release_failed (root, &prepared);
+        }
       /* Without ACPI, i440fx's pci.0 has no hotplug controller. */
       g_set_error (error, VMDEV_ERROR, local->code, "%s: QEMU did not add it to domain '%s': %s%s",
                    what, name, local->message,
-                   !live->feature_acpi && strstr (local->message, "does not support hotplugging")
+                   g_error_matches (local, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT)
+                   ? " (the next vmdev command asks QEMU whether it has the device)"
+                   : !live->feature_acpi && strstr (local->message, "does not support hotplugging")
                    ? " (PCI hotplug needs <features><acpi/></features> in the domain)" : "");
       return FALSE;
     }
-  sh = vmdev_domain_status_hostdev_new (added->uuid, id, added->managed == VMDEV_TRI_YES,
-                                        prepared.iommu_group);
-  sh->created_by_vmdev = prepared.created_by_vmdev;
-  g_ptr_array_add (st->hostdevs, sh);
-  if (!vmdev_domain_status_write (dir, st, error))
-    {
-      undo_device_add (qmp, name, id);
-      return FALSE;
-    }
-  if (!vmdev_domain_live_write (dir, live, error))
-    {
-      undo_device_add (qmp, name, id);
-      g_ptr_array_remove_index (st->hostdevs, st->hostdevs->len - 1);
-      vmdev_domain_status_write (dir, st, NULL);
-      return FALSE;
-    }
+  sh->pending = FALSE;
+  if (!vmdev_domain_status_write (dir, st, &local))
+    g_warning ("%s (reconcile confirms the device later)", local->message);
+  g_clear_error (&local);
   if (!vmdev_domain_claim_set_state (root, added->uuid, VMDEV_CLAIM_ACTIVE, &local))
     g_warning ("%s", local->message);
   vmdev_domain_log_append (root, name, "attach-device: %s hot-plugged as %s", what, id);
@@ -412,4 +419,95 @@ vmdev_domain_hotplug_forget (VmdevRoot *root, const char *name, pid_t qemu_pid, 
   if (live == NULL)
     return FALSE;
   return forget_locked (root, dir, st, live, id, found, error);
+}
+
+/* The ids of the devices QEMU has (qom-list /machine/peripheral), or NULL
+ * when it does not answer. */
+static GHashTable *
+qemu_device_ids (VmdevDir *dir, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevQmp) qmp = vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET,
+                                                  VMDEV_DOMAIN_QMP_TIMEOUT_MS, &error);
+  g_autoptr(JsonNode) ret = NULL;
+  GHashTable *ids;
+  JsonArray *arr;
+
+  if (qmp != NULL)
+    ret = vmdev_qmp_execute_json (qmp, "qom-list", "{\"path\":\"/machine/peripheral\"}",
+                                  &error);
+  if (ret == NULL || !JSON_NODE_HOLDS_ARRAY (ret))
+    {
+      g_warning ("domain '%s': cannot ask QEMU which devices it has: %s", name,
+                 error != NULL ? error->message : "qom-list did not return a list");
+      return NULL;
+    }
+  ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  arr = json_node_get_array (ret);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      JsonNode *e = json_array_get_element (arr, i);
+      const char *id = JSON_NODE_HOLDS_OBJECT (e)
+        ? json_object_get_string_member_with_default (json_node_get_object (e), "name", NULL)
+        : NULL;
+
+      if (id != NULL)
+        g_hash_table_add (ids, g_strdup (id));
+    }
+  return ids;
+}
+
+void
+vmdev_domain_hotplug_resolve_pending (VmdevRoot *root, const char *name)
+{
+  g_autofree char *rel = vmdev_domain_run_rel (name);
+  g_autoptr(VmdevDomainStatus) st = vmdev_domain_status_read (root, name, NULL);
+  g_autoptr(VmdevDir) dir = NULL;
+  g_autoptr(VmdevDomain) live = NULL;
+  g_autoptr(GHashTable) ids = NULL;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  gboolean any = FALSE;
+
+  for (guint i = 0; st != NULL && i < st->hostdevs->len; i++)
+    any |= ((VmdevDomainStatusHostdev *) g_ptr_array_index (st->hostdevs, i))->pending;
+  if (!any || !vmdev_domain_status_alive (st) ||
+      (dir = vmdev_dir_open (root, rel, NULL)) == NULL ||
+      (ids = qemu_device_ids (dir, name)) == NULL ||
+      (live = vmdev_domain_live_read (root, name, &error)) == NULL)
+    {
+      if (error != NULL)
+        g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = st->hostdevs->len; i > 0; i--)
+    {
+      VmdevDomainStatusHostdev *h = g_ptr_array_index (st->hostdevs, i - 1);
+      int li;
+
+      if (!h->pending)
+        continue;
+      if (g_hash_table_contains (ids, h->alias))
+        {
+          g_debug ("domain '%s': QEMU has %s (mediated device %s): hot-plugged", name, h->alias,
+                   h->uuid);
+          h->pending = FALSE;
+          continue;
+        }
+      g_debug ("domain '%s': QEMU has no %s (mediated device %s): forgetting it", name,
+               h->alias, h->uuid);
+      li = vmdev_domain_find_hostdev_uuid (live, h->uuid);
+      if (li >= 0)
+        g_ptr_array_remove_index (live->hostdevs, (guint) li);
+      g_ptr_array_add (gone, g_strdup (h->uuid));
+      g_ptr_array_remove_index (st->hostdevs, i - 1);
+    }
+  if (!vmdev_domain_live_write (dir, live, &error) ||
+      !vmdev_domain_status_write (dir, st, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  /* Reconcile releases the claims of the devices the status no longer
+   * lists. */
 }

@@ -41,3 +41,10 @@ gboolean vmdev_domain_detach_live (VmdevRoot *root, const char *name,
  * *@found says whether there was such a device. */
 gboolean vmdev_domain_hotplug_forget (VmdevRoot *root, const char *name, pid_t qemu_pid,
                                       const char *id, gboolean *found, GError **error);
+
+/* Settles the hotplugs of the running domain @name that a killed
+ * attach-device left pending (recorded, device_add maybe sent): QEMU is asked
+ * (qom-list); a device it has stays, one it does not have is dropped from the
+ * live definition and the status (reconcile then releases its claim).  For
+ * reconcile, under the global lock; problems are warnings. */
+void vmdev_domain_hotplug_resolve_pending (VmdevRoot *root, const char *name);

@@ -2,6 +2,7 @@
  * vmdev-domain-prepare.h and docs/hostprep.md. */
 #include "domain/vmdev-domain-prepare.h"
 
+#include "domain/vmdev-domain-hotplug.h"
 #include "domain/vmdev-domain-status.h"
 #include "qemu/vmdev-qemu-command.h"
 #include "host/vmdev-host.h"
@@ -39,6 +40,7 @@ vmdev_prepare_context_clear (VmdevPrepareContext *ctx)
   g_clear_pointer (&ctx->image_context, g_free);
   g_clear_pointer (&ctx->process_context, g_free);
   g_clear_pointer (&ctx->cgroups, vmdev_cgroup_host_free);
+  g_clear_pointer (&ctx->placement, vmdev_placement_free);
 }
 
 /* The MCS categories of the running domains. */
@@ -75,6 +77,7 @@ vmdev_prepare_context_init (VmdevPrepareContext *ctx, VmdevRoot *root, const cha
   ctx->cgroups = vmdev_cgroup_host_open (root, VMDEV_CGROUP_ALL, error);
   if (ctx->cgroups == NULL)
     return FALSE;
+  ctx->placement = vmdev_placement_new (root);
   if (ctx->config->security_driver == VMDEV_SECURITY_DRIVER_NONE ||
       !vmdev_label_selinux_wanted (ctx->config))
     return TRUE;
@@ -241,11 +244,12 @@ mdev_exists (VmdevRoot *root, const char *uuid)
 
 /* Creates the managed mdev of @claim (journaled first). */
 static gboolean
-create_managed (VmdevRoot *root, VmdevClaim *claim, const VmdevHostdev *h, GError **error)
+create_managed (VmdevRoot *root, VmdevClaim *claim, const VmdevHostdev *h,
+                const VmdevPrepareContext *ctx, GError **error)
 {
   g_autofree char *parent = NULL, *arg = NULL;
 
-  if (!vmdev_host_place_mdev (root, h->mdev_type, h->mdev_parent, &parent, error))
+  if (!vmdev_placement_choose (ctx->placement, h->mdev_type, h->mdev_parent, &parent, error))
     return FALSE;
   arg = g_strdup_printf ("%s/%s", parent, h->mdev_type);
   vmdev_claim_journal_add (claim, STEP_CREATE_MDEV, arg);
@@ -253,7 +257,10 @@ create_managed (VmdevRoot *root, VmdevClaim *claim, const VmdevHostdev *h, GErro
   if (!vmdev_claim_write (root, claim, error))
     return FALSE;
   g_debug ("creating managed mdev %s of type %s on %s", claim->uuid, h->mdev_type, parent);
-  return vmdev_host_create_mdev (root, parent, h->mdev_type, claim->uuid, NULL, error);
+  if (!vmdev_host_create_mdev (root, parent, h->mdev_type, claim->uuid, NULL, error))
+    return FALSE;
+  vmdev_placement_created (ctx->placement, parent, +1);
+  return TRUE;
 }
 
 /* Checks the running mdev of @claim against @h; its IOMMU group in @out. */
@@ -410,7 +417,7 @@ vmdev_domain_prepare_hostdev (VmdevRoot *root, const VmdevDomain *def, const Vmd
   claim = vmdev_claim_new (uuid, def->name, def->uuid, h->managed == VMDEV_TRI_YES);
   if (!vmdev_claim_write (root, claim, error))
     return FALSE;
-  if ((managed_create && !mdev_exists (root, uuid) && !create_managed (root, claim, h, error)) ||
+  if ((managed_create && !mdev_exists (root, uuid) && !create_managed (root, claim, h, ctx, error)) ||
       !check_mdev (root, claim, h, out, error) ||
       !label_group (root, claim, ctx, out->iommu_group, error) ||
       !cgroup_allow_group (root, claim, ctx, out, error) ||
@@ -575,6 +582,9 @@ reconcile_runtime (VmdevRoot *root, GHashTable *cache)
 
           if (dir != NULL)
             remove_stale_temps (dir);
+          /* A killed attach-device: ask QEMU, then read the status again. */
+          vmdev_domain_hotplug_resolve_pending (root, name);
+          g_hash_table_remove (cache, name);
           continue;
         }
       g_debug ("reconcile: domain '%s' does not run: removing %s/%s", name, runs->path, name);

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "conf/vmdev-domain.h"
+#include "host/vmdev-placement.h"
 #include "hostprep/vmdev-cgroup.h"
 #include "hostprep/vmdev-hostprep-config.h"
 #include "store/vmdev-claim.h"
@@ -35,6 +36,7 @@ typedef struct
   VmdevCgroupHost *cgroups;     /* the cgroup hierarchies under the root */
   gboolean live;                /* hotplug: the domain's cgroup exists already */
   gint64 qemu_pid;              /* hotplug: QEMU, whose private /dev gets the group node */
+  VmdevPlacement *placement;    /* where managed mdevs go, kept across one start */
 } VmdevPrepareContext;
 
 /* Loads vmdev.conf; where SELinux labels apply, the domain's MCS categories

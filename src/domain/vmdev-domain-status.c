@@ -185,6 +185,11 @@ status_to_json (const VmdevDomainStatus *st)
         json_builder_add_int_value (b, h->iommu_group);
       else
         json_builder_add_null_value (b);
+      if (h->pending)
+        {
+          json_builder_set_member_name (b, "pending");
+          json_builder_add_boolean_value (b, TRUE);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -257,6 +262,7 @@ read_hostdevs (JsonObject *o, VmdevDomainStatus *st)
         group != NULL && JSON_NODE_HOLDS_VALUE (group) ? (int) json_node_get_int (group) : -1);
       hd->created_by_vmdev = json_object_get_boolean_member_with_default (h, "created_by_vmdev",
                                                                           FALSE);
+      hd->pending = json_object_get_boolean_member_with_default (h, "pending", FALSE);
       g_ptr_array_add (st->hostdevs, hd);
     }
   return TRUE;

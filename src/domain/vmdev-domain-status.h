@@ -24,6 +24,7 @@ typedef struct
   gboolean managed;
   gboolean created_by_vmdev;
   int iommu_group;         /* -1: unknown */
+  gboolean pending;        /* recorded before device_add, not yet confirmed */
 } VmdevDomainStatusHostdev;
 
 typedef struct

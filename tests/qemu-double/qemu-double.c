@@ -8,7 +8,7 @@
  * device's sysfsdev must exist under $VMDEV_ROOT with a resolvable
  * iommu_group link.  It then serves QMP on its monitors (unix sockets) and
  * behaves like a paused or running guest: query-status, cont, stop,
- * system_powerdown, device_add, device_del, quit.
+ * system_powerdown, device_add, device_del, qom-list (/machine/peripheral), quit.
  *
  * Environment:
  *   VMDEV_ROOT                 root for sysfsdev checks (default /)
@@ -1180,6 +1180,43 @@ handle_command (Monitor *mon, JsonObject *msg)
           reply_empty (mon, id);
           if (g_strcmp0 (g_getenv ("QEMU_DOUBLE_EJECT"), "never") != 0)
             add_timer (TIMER_EJECT, env_ms ("QEMU_DOUBLE_EJECT_DELAY_MS", 100), dev_id);
+        }
+    }
+  else if (strcmp (cmd, "qom-list") == 0)
+    {
+      const char *path = args != NULL ? json_object_get_string_member_with_default (args, "path", NULL) : NULL;
+
+      /* Only what vmdev asks: the devices with an id, as QEMU lists them. */
+      if (path == NULL)
+        reply_error (mon, id, "GenericError", "Parameter 'path' is missing");
+      else if (strcmp (path, "/machine/peripheral") != 0)
+        reply_error (mon, id, "DeviceNotFound", "Device '%s' not found", path);
+      else
+        {
+          JsonArray *arr = json_array_new ();
+          JsonNode *ret = json_node_new (JSON_NODE_ARRAY);
+          JsonObject *type = json_object_new ();
+
+          json_object_set_string_member (type, "name", "type");
+          json_object_set_string_member (type, "type", "string");
+          json_array_add_object_element (arr, type);
+          for (guint i = 0; i < devices->len; i++)
+            {
+              Device *dev = devices->pdata[i];
+              g_autofree char *child = NULL;
+              JsonObject *o;
+
+              if (dev->id == NULL)
+                continue;
+              child = g_strdup_printf ("child<%s>", dev->driver);
+
+              o = json_object_new ();
+              json_object_set_string_member (o, "name", dev->id);
+              json_object_set_string_member (o, "type", child);
+              json_array_add_object_element (arr, o);
+            }
+          json_node_take_array (ret, arr);
+          reply (mon, id, ret);
         }
     }
   else if (strcmp (cmd, "quit") == 0)
