@@ -77,6 +77,22 @@ run domain start vb
 is "$rc" 0 "now vb gets it"
 run domain destroy vb
 
+# --- SELinux labels (forced: SELinux is not enabled here; the label is the
+# security.selinux xattr, read back)
+printf '[qemu]\nuser=4242\ngroup=4343\nsecurity_driver=selinux\nselinux_force=true\n' \
+  > "$root/etc/vmdev/vmdev.conf"
+label_before=$("$XATTR_DUMP" "$root/dev/vfio/7" | grep -c 'security.selinux')
+run domain start va
+mcs=$(jq -r .mcs "$root/run/vmdev/d/va/status.json")
+like "$mcs" '^c[0-9]+,c[0-9]+$' "the domain got MCS categories"
+like "$("$XATTR_DUMP" "$root/dev/vfio/7")" "security.selinux=system_u:object_r:svirt_image_t:s0:$mcs" \
+  "its group node has the image label with them"
+is "$(claim_of "$pre" | jq -c '.[4]')" '["dac","selinux"]' "both labels are journaled"
+run domain destroy va
+is "$("$XATTR_DUMP" "$root/dev/vfio/7" | grep -c 'security.selinux')|$("$XATTR_DUMP" "$root/dev/vfio/7" | grep -c 'trusted.vmdev')" \
+  "$label_before|0" "after destroy: the label is as before, nothing remembered is left"
+printf '[qemu]\nuser=4242\ngroup=4343\n' > "$root/etc/vmdev/vmdev.conf"
+
 # --- a group another program holds
 domain vh "$(mdev "$held")"
 run domain start vh
