@@ -37,6 +37,7 @@ print_entries (VmdevMdevArgs *args, GArray *entries, gboolean defined_list)
     {
       g_autoptr(VmdevJsonWriter) w = vmdev_json_writer_new (TRUE);
       const char *json;
+      gsize len;
 
       if (args->uuid != NULL && entries->len == 1)
         write_config_object (w, &g_array_index (entries, Entry, 0));
@@ -61,6 +62,11 @@ print_entries (VmdevMdevArgs *args, GArray *entries, gboolean defined_list)
                   vmdev_json_writer_key (w, e->uuid);
                   write_config_object (w, e);
                   vmdev_json_writer_end_object (w);
+                  /* Out in pieces of about 32 KiB: a listing of thousands of
+                   * devices never sits whole in memory. */
+                  vmdev_json_writer_get (w, &len);
+                  if (len >= 32768)
+                    vmdev_json_writer_flush (w, stdout);
                 }
               vmdev_json_writer_end_array (w);
               vmdev_json_writer_end_object (w);
@@ -153,8 +159,8 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
   g_autoptr(GPtrArray) defs = NULL;
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (vmdev_uuid_hash, g_str_equal);
   g_autoptr(GHashTable) parents = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) defined = g_hash_table_new (vmdev_uuid_hash, g_str_equal); /* uuid -> def */
   Running running = { by_uuid, parents };
+  guint next_def = 0;
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_autoptr(GError) error = NULL;
 
@@ -168,9 +174,12 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
   for (guint i = 0; i < mdevs->len; i++)
     {
       VmdevMdev *mdev = g_ptr_array_index (mdevs, i);
+      VmdevMdev *prev = i > 0 ? g_ptr_array_index (mdevs, i - 1) : NULL;
 
       g_hash_table_insert (by_uuid, mdev->uuid, mdev);
-      g_hash_table_add (parents, mdev->parent);
+      /* (sorted by parent: each parent's first device adds it) */
+      if (prev == NULL || strcmp (mdev->parent, prev->parent) != 0)
+        g_hash_table_add (parents, mdev->parent);
     }
   if (mdevs->len > 0 &&
       !vmdev_mdev_definitions_list_filtered (root, is_running, &running, &defs, warnings, &error))
@@ -178,17 +187,30 @@ list_running (VmdevMdevArgs *args, VmdevRoot *root)
       vmdev_cli_warn_all (args->cli, warnings);
       return vmdev_cli_mdev_fail (args, error);
     }
-  for (guint i = 0; defs != NULL && i < defs->len; i++)
-    {
-      VmdevMdevDefinition *def = g_ptr_array_index (defs, i);
-
-      g_hash_table_insert (defined, def->uuid, def);
-    }
+  /* The devices and their definitions are both sorted by parent, then UUID:
+   * each device's definition (on its parent), if any, is the next one. */
   for (guint i = 0; i < mdevs->len; i++)
     {
       VmdevMdev *mdev = g_ptr_array_index (mdevs, i);
-      VmdevMdevDefinition *def = g_hash_table_lookup (defined, mdev->uuid);
+      VmdevMdevDefinition *def = NULL;
       Entry e = { mdev->uuid, mdev->parent, mdev->type_id, FALSE, NULL, FALSE };
+
+      for (; defs != NULL && next_def < defs->len; next_def++)
+        {
+          VmdevMdevDefinition *d = g_ptr_array_index (defs, next_def);
+          int c = strcmp (d->parent, mdev->parent);
+
+          if (c == 0)
+            c = strcmp (d->uuid, mdev->uuid);
+          if (c > 0)
+            break;
+          if (c == 0)
+            {
+              def = d;
+              next_def++;
+              break;
+            }
+        }
 
       /* As mdevctl: the definition on the same parent supplies the start
        * mode and the attributes -- and its type, even when the device runs

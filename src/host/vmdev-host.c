@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -348,26 +349,33 @@ read_device_link (VmdevDir *devices, const char *name, VmdevMdev *mdev, GError *
 /* readlinkat() of <uuid>/@link: relative to @parent_fd, the parent device's
  * directory, when it is open (a walk of two components instead of the device
  * link's whole target); else, and for the message of a failure, through
- * sys/bus/mdev/devices. */
+ * sys/bus/mdev/devices.  Gives the last component of the target
+ * ("../mdev_supported_types/mtty-2" -> "mtty-2"). */
 static gboolean
 read_mdev_link (VmdevDir *devices, int parent_fd, const VmdevMdev *mdev, const char *link,
-                char **out_target, GError **error)
+                char **out_name, GError **error)
 {
   char rel[VMDEV_UUID_BUFSIZE + 32];
   char buf[PATH_MAX];
+  g_autofree char *target = NULL;
+  gsize link_len = strlen (link);
   ssize_t n;
 
   /* "<uuid>/<link>" (without printf: this is done for every device) */
+  g_assert (link_len < sizeof rel - VMDEV_UUID_LEN - 1);
   memcpy (rel, mdev->uuid, VMDEV_UUID_LEN);
   rel[VMDEV_UUID_LEN] = '/';
-  g_strlcpy (rel + VMDEV_UUID_LEN + 1, link, sizeof rel - VMDEV_UUID_LEN - 1);
+  memcpy (rel + VMDEV_UUID_LEN + 1, link, link_len + 1);
   if (parent_fd >= 0 && (n = readlinkat (parent_fd, rel, buf, sizeof buf - 1)) >= 0)
     {
       buf[n] = '\0';
-      *out_target = g_strdup (buf);
+      *out_name = g_strdup (last_component (buf));
       return TRUE;
     }
-  return vmdev_dir_readlink (devices, rel, out_target, error);
+  if (!vmdev_dir_readlink (devices, rel, &target, error))
+    return FALSE;
+  *out_name = g_strdup (last_component (target));
+  return TRUE;
 }
 
 /* Reads the type of @mdev from its mdev_type link and, when @with_group, its
@@ -376,22 +384,20 @@ static gboolean
 read_mdev_links (VmdevDir *devices, int parent_fd, VmdevMdev *mdev, gboolean with_group,
                  GError **error)
 {
-  g_autofree char *type_target = NULL, *group_target = NULL;
   GError *local = NULL;
 
-  if (!read_mdev_link (devices, parent_fd, mdev, "mdev_type", &type_target, error))
+  if (!read_mdev_link (devices, parent_fd, mdev, "mdev_type", &mdev->type_id, error))
     return FALSE;
-  mdev->type_id = g_strdup (last_component (type_target));
   if (!with_group)
     return TRUE;
-  if (read_mdev_link (devices, parent_fd, mdev, "iommu_group", &group_target, &local))
-    mdev->iommu_group = g_strdup (last_component (group_target));
-  else if (vmdev_error_is_errno (local, ENOENT))
-    g_error_free (local);
-  else
+  if (!read_mdev_link (devices, parent_fd, mdev, "iommu_group", &mdev->iommu_group, &local))
     {
-      g_propagate_error (error, local);
-      return FALSE;
+      if (!vmdev_error_is_errno (local, ENOENT))
+        {
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+      g_error_free (local);
     }
   return TRUE;
 }
@@ -416,6 +422,13 @@ compare_pending (gconstpointer a, gconstpointer b)
   return c != 0 ? c : strcmp (x->uuid, y->uuid);
 }
 
+/* By the name in sys/bus/mdev/devices. */
+static int
+compare_pending_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(Pending *const *) a)->name, (*(Pending *const *) b)->name);
+}
+
 /* By parent, then UUID. */
 static int
 compare_mdevs (gconstpointer a, gconstpointer b)
@@ -426,14 +439,51 @@ compare_mdevs (gconstpointer a, gconstpointer b)
   return c != 0 ? c : strcmp (x->uuid, y->uuid);
 }
 
+/* By UUID (devices of one parent). */
+static int
+compare_uuids (const void *a, const void *b)
+{
+  return strcmp ((*(VmdevMdev *const *) a)->uuid, (*(VmdevMdev *const *) b)->uuid);
+}
+
+/* What find_in_parents() knows while it lists one parent's directory. */
+typedef struct
+{
+  GHashTable *by_uuid;      /* uuid -> Pending* */
+  VmdevDir *devices;
+  VmdevDir *pdir;
+  const char *parent;
+  gboolean with_groups;
+  GPtrArray *found;         /* VmdevMdev*: the devices read */
+} ParentScan;
+
+/* One name in a parent's directory: a device of @by_uuid is found there. */
+static void
+scan_parent_entry (const char *name, gpointer user_data)
+{
+  ParentScan *scan = user_data;
+  Pending *p = g_hash_table_lookup (scan->by_uuid, name);
+
+  if (p == NULL || p->found)
+    return;
+  p->found = TRUE;
+  p->mdev->parent = g_strdup (scan->parent);
+  if (read_mdev_links (scan->devices, scan->pdir->fd, p->mdev, scan->with_groups, &p->error))
+    g_ptr_array_add (scan->found, p->mdev);
+  else
+    g_clear_pointer (&p->mdev, vmdev_mdev_free);
+}
+
 /* Finds the devices of @by_uuid (uuid -> Pending*) in the parents'
  * directories (sys/class/mdev_bus/<parent>/<uuid>, as the kernel makes
  * them): one listing per parent instead of one readlinkat() of each device's
  * link; reads each device's links relative to that directory while it is
- * open.  Nothing here is an error: what is not found (a broken tree) is left
- * to the device links. */
+ * open, and appends the devices read to @found, sorted by parent, then UUID.
+ * Nothing here is an error: what is not found (a broken tree) is left to the
+ * device links. */
 static void
-find_in_parents (VmdevRoot *root, VmdevDir *devices, GHashTable *by_uuid, gboolean with_groups)
+find_in_parents (VmdevRoot *root, VmdevDir *devices, GHashTable *by_uuid, gboolean with_groups,
+                 GPtrArray *found)
 {
   g_autoptr(VmdevDir) bus = vmdev_dir_open (root, MDEV_BUS_DIR, NULL);
   g_autoptr(GPtrArray) parents = bus != NULL ? vmdev_dir_list (bus, NULL) : NULL;
@@ -442,23 +492,15 @@ find_in_parents (VmdevRoot *root, VmdevDir *devices, GHashTable *by_uuid, gboole
     {
       const char *parent = g_ptr_array_index (parents, i);
       g_autoptr(VmdevDir) pdir = NULL;
-      g_autoptr(GPtrArray) names = NULL;
+      ParentScan scan = { by_uuid, devices, NULL, parent, with_groups, found };
+      guint first = found->len;
 
       if (!vmdev_name_check ("parent", parent, NULL) ||
-          (pdir = vmdev_dir_open_at (bus, parent, NULL)) == NULL ||
-          (names = vmdev_dir_list (pdir, NULL)) == NULL)
+          (pdir = vmdev_dir_open_at (bus, parent, NULL)) == NULL)
         continue;
-      for (guint j = 0; j < names->len; j++)
-        {
-          Pending *p = g_hash_table_lookup (by_uuid, g_ptr_array_index (names, j));
-
-          if (p == NULL || p->found)
-            continue;
-          p->found = TRUE;
-          p->mdev->parent = g_strdup (parent);
-          if (!read_mdev_links (devices, pdir->fd, p->mdev, with_groups, &p->error))
-            g_clear_pointer (&p->mdev, vmdev_mdev_free);
-        }
+      scan.pdir = pdir;
+      vmdev_dir_foreach (pdir, scan_parent_entry, &scan, NULL);
+      qsort (found->pdata + first, found->len - first, sizeof (gpointer), compare_uuids);
     }
 }
 
@@ -498,6 +540,7 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
   g_autofree Pending *pending = NULL;
   g_autoptr(GHashTable) by_uuid = NULL;
   g_autoptr(GPtrArray) unfound = NULL;
+  g_autoptr(GPtrArray) broken = NULL;
   gboolean missing;
 
   devices = open_optional_dir (root, MDEV_DEVICES_DIR, &missing, error);
@@ -508,12 +551,14 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
       *out_mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_mdev_free);
       return TRUE;
     }
-  names = vmdev_dir_list (devices, error);
+  /* In the directory's order: the devices are put in order by parent, and
+   * the warnings (rare) are sorted by name. */
+  names = vmdev_dir_list_unsorted (devices, error);
   if (names == NULL)
     return FALSE;
 
   /* The devices' parents from the parents' directories, then the device
-   * links of those not found there; the warnings in the order of the names. */
+   * links of those not found there. */
   pending = g_new0 (Pending, names->len);
   by_uuid = g_hash_table_new (vmdev_uuid_hash, g_str_equal);
   for (guint i = 0; i < names->len; i++)
@@ -527,7 +572,8 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
       else
         g_clear_pointer (&p->mdev, vmdev_mdev_free);
     }
-  find_in_parents (root, devices, by_uuid, with_iommu_groups);
+  mdevs = g_ptr_array_new_full (names->len, (GDestroyNotify) vmdev_mdev_free);
+  find_in_parents (root, devices, by_uuid, with_iommu_groups, mdevs);
 
   unfound = g_ptr_array_new ();
   for (guint i = 0; i < names->len; i++)
@@ -545,21 +591,29 @@ vmdev_host_list_mdevs (VmdevRoot *root, gboolean with_iommu_groups, GPtrArray **
   g_ptr_array_sort (unfound, compare_pending);
   read_pending_links (devices, unfound, with_iommu_groups);
 
-  mdevs = g_ptr_array_new_full (names->len, (GDestroyNotify) vmdev_mdev_free);
+  /* The devices found in their parents' directories are in order; those
+   * found through their links (none in a sound tree) are sorted in. */
+  broken = g_ptr_array_new ();
   for (guint i = 0; i < names->len; i++)
     {
       Pending *p = &pending[i];
 
-      if (p->mdev != NULL)
+      if (p->mdev != NULL && !p->found)
         g_ptr_array_add (mdevs, p->mdev);
       if (p->error != NULL)
-        {
-          g_prefix_error (&p->error, "skipping mdev %s: ", p->name);
-          warn (warnings, p->error);
-        }
+        g_ptr_array_add (broken, p);
       g_free (p->parent_dir);
     }
-  g_ptr_array_sort (mdevs, compare_mdevs);
+  g_ptr_array_sort (broken, compare_pending_names);
+  for (guint i = 0; i < broken->len; i++)
+    {
+      Pending *p = g_ptr_array_index (broken, i);
+
+      g_prefix_error (&p->error, "skipping mdev %s: ", p->name);
+      warn (warnings, p->error);
+    }
+  if (unfound->len > 0)
+    g_ptr_array_sort (mdevs, compare_mdevs);
   *out_mdevs = g_steal_pointer (&mdevs);
   return TRUE;
 }

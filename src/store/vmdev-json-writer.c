@@ -2,6 +2,7 @@
 
 #include "util/vmdev-json-string.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* One open container: whether a value was written in it yet. */
@@ -14,7 +15,9 @@ typedef struct
 struct _VmdevJsonWriter
 {
   GString *out;
-  GArray *levels;   /* Level */
+  Level *levels;    /* the open containers, innermost last */
+  guint depth;      /* how many are open */
+  guint levels_size;
   gboolean pretty;
   gboolean after_key; /* a key was written; its value comes next */
 };
@@ -25,7 +28,8 @@ vmdev_json_writer_new (gboolean pretty)
   VmdevJsonWriter *w = g_new0 (VmdevJsonWriter, 1);
 
   w->out = g_string_sized_new (256);
-  w->levels = g_array_new (FALSE, FALSE, sizeof (Level));
+  w->levels_size = 8;
+  w->levels = g_new (Level, w->levels_size);
   w->pretty = pretty;
   return w;
 }
@@ -36,7 +40,7 @@ vmdev_json_writer_free (VmdevJsonWriter *w)
   if (w == NULL)
     return;
   g_string_free (w->out, TRUE);
-  g_array_unref (w->levels);
+  g_free (w->levels);
   g_free (w);
 }
 
@@ -69,13 +73,13 @@ before_item (VmdevJsonWriter *w)
       w->after_key = FALSE;
       return;
     }
-  if (w->levels->len == 0)
+  if (w->depth == 0)
     return;
-  top = &g_array_index (w->levels, Level, w->levels->len - 1);
+  top = &w->levels[w->depth - 1];
   if (top->has_items)
     g_string_append_c (w->out, ',');
   top->has_items = TRUE;
-  newline_indent (w, w->levels->len);
+  newline_indent (w, w->depth);
 }
 
 static void
@@ -85,7 +89,12 @@ begin (VmdevJsonWriter *w, gboolean is_object)
 
   before_item (w);
   g_string_append_c (w->out, is_object ? '{' : '[');
-  g_array_append_val (w->levels, level);
+  if (w->depth == w->levels_size)
+    {
+      w->levels_size *= 2;
+      w->levels = g_renew (Level, w->levels, w->levels_size);
+    }
+  w->levels[w->depth++] = level;
 }
 
 static void
@@ -93,12 +102,12 @@ end (VmdevJsonWriter *w, gboolean is_object)
 {
   Level top;
 
-  g_return_if_fail (w->levels->len > 0);
-  top = g_array_index (w->levels, Level, w->levels->len - 1);
+  g_return_if_fail (w->depth > 0);
+  top = w->levels[w->depth - 1];
   g_return_if_fail (top.is_object == is_object);
-  g_array_set_size (w->levels, w->levels->len - 1);
+  w->depth--;
   if (top.has_items)
-    newline_indent (w, w->levels->len);
+    newline_indent (w, w->depth);
   g_string_append_c (w->out, is_object ? '}' : ']');
 }
 
@@ -202,6 +211,13 @@ vmdev_json_writer_get (VmdevJsonWriter *w, gsize *out_len)
   return w->out->str;
 }
 
+void
+vmdev_json_writer_flush (VmdevJsonWriter *w, FILE *stream)
+{
+  fwrite (w->out->str, 1, w->out->len, stream);
+  g_string_truncate (w->out, 0);
+}
+
 char *
 vmdev_json_writer_finish (VmdevJsonWriter *w, gsize *out_len)
 {
@@ -211,7 +227,7 @@ vmdev_json_writer_finish (VmdevJsonWriter *w, gsize *out_len)
     *out_len = w->out->len;
   s = g_string_free (w->out, FALSE);
   w->out = NULL;
-  g_array_unref (w->levels);
+  g_free (w->levels);
   g_free (w);
   return s;
 }

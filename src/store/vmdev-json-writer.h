@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 
 #include "util/vmdev-json.h"
 
@@ -36,5 +37,8 @@ void vmdev_json_writer_node (VmdevJsonWriter *w, JsonNode *node);
 
 /* The text written so far (owned by @w). */
 const char *vmdev_json_writer_get (VmdevJsonWriter *w, gsize *out_len);
+/* Writes the text written so far to @stream and forgets it: a long text
+ * goes out in pieces instead of growing one buffer. */
+void vmdev_json_writer_flush (VmdevJsonWriter *w, FILE *stream);
 /* The text; @w is freed. */
 char *vmdev_json_writer_finish (VmdevJsonWriter *w, gsize *out_len);

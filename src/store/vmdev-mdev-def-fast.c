@@ -80,16 +80,17 @@ eat_attrs (Cursor *c, GPtrArray **out)
   attrs = vmdev_attr_list_new ();
   do
     {
-      g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
+      VmdevAttr *attr;
       Span n, v;
 
       if (!eat (c, '{') || !eat_string (c, &n) || !eat (c, ':') || !eat_string (c, &v) ||
           !eat (c, '}'))
         return FALSE;
-      name = g_strndup (n.s, n.len);
-      value = g_strndup (v.s, v.len);
-      g_ptr_array_add (attrs, vmdev_attr_new (name, value));
+      /* (the strings copied once, straight from the text) */
+      attr = g_new (VmdevAttr, 1);
+      attr->name = g_strndup (n.s, n.len);
+      attr->value = g_strndup (v.s, v.len);
+      g_ptr_array_add (attrs, attr);
     }
   while (eat (c, ','));
   if (!eat (c, ']'))

@@ -23,7 +23,7 @@ vmdev_mdev_definition_new (const char *uuid, const char *parent, const char *mde
   VmdevMdevDefinition *def = g_new0 (VmdevMdevDefinition, 1);
 
   if (uuid != NULL)
-    g_strlcpy (def->uuid, uuid, sizeof def->uuid);
+    memcpy (def->uuid, uuid, strnlen (uuid, sizeof def->uuid - 1)); /* def is zeroed */
   def->parent = g_strdup (parent);
   def->mdev_type = g_strdup (mdev_type);
   def->attrs = vmdev_attr_list_new ();
@@ -250,6 +250,32 @@ add_warning (GPtrArray *warnings, GError *warning)
     g_error_free (warning);
 }
 
+/* Which names of a parent directory list_parent() reads. */
+typedef struct
+{
+  const char *parent;
+  VmdevMdevDefinitionFilter filter;
+  gpointer user_data;
+  GPtrArray *names;         /* the names taken, copied */
+} NameFilter;
+
+static void
+take_name (const char *name, gpointer user_data)
+{
+  NameFilter *f = user_data;
+
+  /* Hidden files: temporaries of an interrupted atomic write. */
+  if (name[0] == '.' || (f->filter != NULL && !f->filter (f->parent, name, f->user_data)))
+    return;
+  g_ptr_array_add (f->names, g_strdup (name));
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* The definitions in one parent directory (those @filter accepts, when given). */
 static void
 list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
@@ -257,6 +283,7 @@ list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
              GPtrArray *defs, GPtrArray *warnings)
 {
   g_autoptr(GPtrArray) names = NULL;
+  NameFilter f = { parent, filter, user_data, NULL };
   GError *local = NULL;
 
   if (only_uuid != NULL)
@@ -271,21 +298,21 @@ list_parent (VmdevDir *pdir, const char *parent, const char *only_uuid,
       return;
     }
 
-  names = vmdev_dir_list (pdir, &local);
-  if (names == NULL)
+  /* Only the names taken are copied and sorted. */
+  names = g_ptr_array_new_with_free_func (g_free);
+  f.names = names;
+  if (!vmdev_dir_foreach (pdir, take_name, &f, &local))
     {
       add_warning (warnings, local);
       return;
     }
+  g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
       VmdevMdevDefinition *def = NULL;
       gboolean missing;
 
-      /* Hidden files: temporaries of an interrupted atomic write. */
-      if (name[0] == '.' || (filter != NULL && !filter (parent, name, user_data)))
-        continue;
       if (!vmdev_uuid_is_canonical (name))
         {
           g_autofree char *path = vmdev_dir_child_path (pdir, name);

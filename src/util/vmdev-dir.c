@@ -79,33 +79,57 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-GPtrArray *
-vmdev_dir_list (VmdevDir *dir, GError **error)
+gboolean
+vmdev_dir_foreach (VmdevDir *dir, VmdevDirFunc func, gpointer user_data, GError **error)
 {
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *buf = g_malloc (32768);
+  guint64 buf_space[32768 / sizeof (guint64)]; /* aligned for struct dirent64 */
+  char *buf = (char *) buf_space;
   ssize_t n;
 
   /* getdents64() on the directory's own fd, from its start: no duplicate fd
    * and none of the checks of opendir(). */
   n = lseek (dir->fd, 0, SEEK_SET);
-  while (n >= 0 && (n = getdents64 (dir->fd, buf, 32768)) > 0)
+  while (n >= 0 && (n = getdents64 (dir->fd, buf, sizeof buf_space)) > 0)
     for (ssize_t off = 0; off < n;)
       {
         struct dirent64 *ent = (struct dirent64 *) (buf + off);
 
         off += ent->d_reclen;
         if (strcmp (ent->d_name, ".") != 0 && strcmp (ent->d_name, "..") != 0)
-          g_ptr_array_add (names, g_strdup (ent->d_name));
+          func (ent->d_name, user_data);
       }
   if (n < 0)
     {
       int errsv = errno;
-      vmdev_error_from_errno (error, errsv, "listing directory", dir->path);
-      return NULL;
+      return vmdev_error_from_errno (error, errsv, "listing directory", dir->path);
     }
-  g_ptr_array_sort (names, compare_names);
+  return TRUE;
+}
+
+static void
+add_name (const char *name, gpointer user_data)
+{
+  g_ptr_array_add (user_data, g_strdup (name));
+}
+
+GPtrArray *
+vmdev_dir_list_unsorted (VmdevDir *dir, GError **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  if (!vmdev_dir_foreach (dir, add_name, names, error))
+    return NULL;
   return g_steal_pointer (&names);
+}
+
+GPtrArray *
+vmdev_dir_list (VmdevDir *dir, GError **error)
+{
+  GPtrArray *names = vmdev_dir_list_unsorted (dir, error);
+
+  if (names != NULL)
+    g_ptr_array_sort (names, compare_names);
+  return names;
 }
 
 gboolean
@@ -113,8 +137,9 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
                 char **out_data, gsize *out_len, GError **error)
 {
   g_auto(VmdevFd) fd = openat (dir->fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  char first[4096];
   g_autofree char *buf = NULL;
-  gsize len = 0, cap = 4096;
+  gsize len = 0, cap = sizeof first;
 
   if (fd < 0)
     {
@@ -122,9 +147,10 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
       g_autofree char *path = vmdev_dir_child_path (dir, name);
       return vmdev_error_from_errno (error, errsv, "reading", path);
     }
-  /* Read up to max + 1 bytes: one byte more than allowed means too large. */
+  /* Read up to max + 1 bytes: one byte more than allowed means too large.
+   * The first read goes to the stack: most files fit, and are then copied
+   * into a block of their own size. */
   cap = MIN (cap, max + 1);
-  buf = g_malloc (cap + 1);
   for (;;)
     {
       ssize_t n;
@@ -140,9 +166,12 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
               return FALSE;
             }
           cap = MIN (cap * 2, max + 1);
-          buf = g_realloc (buf, cap + 1);
+          if (buf == NULL)
+            buf = memcpy (g_malloc (cap + 1), first, len);
+          else
+            buf = g_realloc (buf, cap + 1);
         }
-      n = read (fd, buf + len, cap - len);
+      n = read (fd, (buf != NULL ? buf : first) + len, cap - len);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -160,6 +189,8 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
       if (len < cap)
         break;
     }
+  if (buf == NULL)
+    buf = memcpy (g_malloc (len + 1), first, len);
   buf[len] = '\0';
   *out_data = g_steal_pointer (&buf);
   if (out_len != NULL)

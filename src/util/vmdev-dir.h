@@ -28,6 +28,13 @@ char *vmdev_dir_child_path (VmdevDir *dir, const char *name);
 
 /* The names in @dir except "." and "..", sorted (byte order). */
 GPtrArray *vmdev_dir_list (VmdevDir *dir, GError **error);
+/* The same in the directory's own order, for callers that only look names up
+ * or sort what they make of them. */
+GPtrArray *vmdev_dir_list_unsorted (VmdevDir *dir, GError **error);
+/* Calls @func for each name in @dir except "." and ".." in the directory's
+ * own order, without copying the names (@name lasts only for the call). */
+typedef void (*VmdevDirFunc) (const char *name, gpointer user_data);
+gboolean vmdev_dir_foreach (VmdevDir *dir, VmdevDirFunc func, gpointer user_data, GError **error);
 
 /* Reads the whole regular file @name (at most @max bytes; more is an error).
  * A short read is taken as the end of the file. */

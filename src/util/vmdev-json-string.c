@@ -1,5 +1,20 @@
 #include "util/vmdev-json-string.h"
 
+/* The bytes copied as they are, one bit each: all but the control
+ * characters, '"' (0x22), '\\' (0x5c) and DEL (0x7f, escaped on request). */
+static const guint64 plain_bytes[4] = {
+  G_GUINT64_CONSTANT (0xfffffffb00000000), /* 0x00-0x3f: from 0x20, but 0x22 */
+  G_GUINT64_CONSTANT (0x7fffffffefffffff), /* 0x40-0x7f: but 0x5c and 0x7f */
+  G_GUINT64_CONSTANT (0xffffffffffffffff), /* 0x80-0xff: UTF-8 */
+  G_GUINT64_CONSTANT (0xffffffffffffffff),
+};
+
+static inline gboolean
+is_plain (unsigned char c)
+{
+  return (plain_bytes[c >> 6] >> (c & 63)) & 1;
+}
+
 void
 vmdev_json_string_append (GString *out, const char *s, VmdevJsonStringFlags flags)
 {
@@ -9,7 +24,7 @@ vmdev_json_string_append (GString *out, const char *s, VmdevJsonStringFlags flag
       const unsigned char *run = p;
 
       /* The plain characters up to the next one to escape, at once. */
-      while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+      while (is_plain (*p))
         p++;
       vmdev_string_append_len (out, (const char *) run, p - run);
       if (*p == '\0')

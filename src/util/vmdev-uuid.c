@@ -69,13 +69,16 @@ vmdev_uuid_is_canonical (const char *s)
     return FALSE;
   for (size_t i = 0; i < VMDEV_UUID_LEN; i++)
     {
-      gboolean ok = is_dash_position (i) ? s[i] == '-' :
-                    g_ascii_isdigit (s[i]) || (s[i] >= 'a' && s[i] <= 'f');
+      char c = s[i];
 
-      if (!ok)
+      /* Tests for a hex digit first: 32 of the 36 are. */
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) &&
+          !(c == '-' && is_dash_position (i)))
         return FALSE;
     }
-  return s[VMDEV_UUID_LEN] == '\0';
+  /* All 36 are digits or dashes in a dash position: are the dashes there? */
+  return s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+         s[VMDEV_UUID_LEN] == '\0';
 }
 
 void

@@ -195,6 +195,46 @@ test_list_mdevs_without_class_link (void)
   g_assert_cmpstr (m->iommu_group, ==, "7");
 }
 
+/* Devices come sorted by parent, then UUID, whatever order the directories
+ * list them in; one found only through its link is sorted in too. */
+static void
+test_list_mdevs_order (void)
+{
+  static const char *const gpu_uuids[] = {
+    "ffffffff-0000-4000-8000-000000000001", U1, "01234567-0000-4000-8000-000000000002",
+    "80000000-0000-4000-8000-000000000003", "0a000000-0000-4000-8000-000000000004",
+  };
+  static const char *const expected[] = {
+    U2, "01234567-0000-4000-8000-000000000002", "0a000000-0000-4000-8000-000000000004",
+    "80000000-0000-4000-8000-000000000003", U1, "ffffffff-0000-4000-8000-000000000001",
+  };
+  g_autofree char *dir = make_host ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevRoot) root = NULL;
+  g_autoptr(GPtrArray) mdevs = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (gpu_uuids); i++)
+    {
+      /* One is not in the directory sys/class/mdev_bus/<GPU> points to but
+       * in another one of the same name: found through its device link. */
+      const char *path = i == 3 ? "pci0000:64/other/" GPU : GPU_PATH;
+
+      if (strcmp (gpu_uuids[i], U1) != 0)
+        fixture_mdev (dir, path, gpu_uuids[i], i % 2 ? "nvidia-63" : "nvidia-64", -1);
+    }
+  root = vmdev_root_open (dir, &error);
+  g_assert_true (vmdev_host_list_mdevs (root, FALSE, &mdevs, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mdevs->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < mdevs->len; i++)
+    {
+      VmdevMdev *m = g_ptr_array_index (mdevs, i);
+
+      g_assert_cmpstr (m->uuid, ==, expected[i]);
+      g_assert_cmpstr (m->parent, ==, i == 0 ? IGD : GPU);
+    }
+}
+
 static void
 test_read_type (void)
 {
@@ -271,6 +311,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host/broken-entries", test_broken_entries);
   g_test_add_func ("/host/mdevs/list-and-find", test_list_and_find_mdevs);
   g_test_add_func ("/host/mdevs/without-class-link", test_list_mdevs_without_class_link);
+  g_test_add_func ("/host/mdevs/order", test_list_mdevs_order);
   g_test_add_func ("/host/types/read", test_read_type);
   g_test_add_func ("/host/create/times-out", test_create_times_out);
   g_test_add_func ("/host/remove/missing", test_remove_missing);

@@ -6,6 +6,7 @@
 #include "util/vmdev-attr.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-json.h"
+#include "util/vmdev-json-string.h"
 #include "util/vmdev-name.h"
 
 #include <json-glib/json-glib.h>
@@ -82,6 +83,46 @@ read_file (Fixture *f, const char *rel)
   if (!g_file_get_contents (path, &content, NULL, NULL))
     return NULL;
   return content;
+}
+
+/* Every byte 0x01-0xff as serde_json writes it: the two-character escapes,
+ * other control characters as \u00XX, DEL escaped only on request, the rest
+ * (UTF-8 bytes too) as it is. */
+static void
+test_json_string_every_byte (void)
+{
+  /* a character and the letter after its backslash */
+  static const char two_char[][2] = {
+    { '"', '"' }, { '\\', '\\' }, { '\b', 'b' }, { '\f', 'f' }, { '\n', 'n' }, { '\r', 'r' },
+    { '\t', 't' },
+  };
+
+  for (guint flags = 0; flags <= VMDEV_JSON_STRING_ESCAPE_DEL; flags++)
+    {
+      g_autoptr(GString) got = g_string_new (NULL);
+      g_autoptr(GString) want = g_string_new ("\"");
+      char all[256];
+
+      for (guint c = 1; c < 256; c++)
+        {
+          char letter = 0;
+
+          all[c - 1] = (char) c;
+          for (guint i = 0; i < G_N_ELEMENTS (two_char); i++)
+            if ((guchar) two_char[i][0] == c)
+              letter = two_char[i][1];
+          if (letter != 0)
+            g_string_append_printf (want, "\\%c", letter);
+          else if (c < 0x20 || (c == 0x7f && flags != 0))
+            g_string_append_printf (want, "\\u%04x", c);
+          else
+            g_string_append_c (want, (char) c);
+        }
+      all[255] = '\0';
+      g_string_append_c (want, '"');
+      vmdev_json_string_append (got, all, flags);
+      g_assert_cmpstr (got->str, ==, want->str);
+    }
 }
 
 static void
@@ -820,6 +861,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/store/json-writer/serde-shape", test_writer_serde_shape);
+  g_test_add_func ("/store/json-writer/every-byte", test_json_string_every_byte);
   g_test_add_func ("/store/definition/parse-and-format", test_parse_and_format);
   g_test_add_func ("/store/definition/parse-lenient-like-mdevctl", test_parse_lenient_like_mdevctl);
   g_test_add_func ("/store/definition/parse-errors", test_parse_errors);

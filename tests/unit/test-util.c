@@ -211,6 +211,55 @@ test_atomic_write (void)
   g_assert_cmpstr (g_ptr_array_index (names, 1), ==, "f");
 }
 
+/* Whole files of every size around the first read's 4 KiB (read on the
+ * stack, then copied), NUL bytes included; and the unsorted listings give
+ * the names of the sorted one. */
+static void
+test_dir_read_sizes (void)
+{
+  static const gsize sizes[] = { 0, 1, 4095, 4096, 4097, 8192, 8193, 20000 };
+  g_autofree char *tmp = make_root ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevRoot) root = vmdev_root_open (tmp, &error);
+  g_autoptr(VmdevDir) dir = vmdev_dir_open (root, "", &error);
+  g_autoptr(GPtrArray) sorted = NULL, unsorted = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%u", i);
+      g_autofree char *text = g_malloc (sizes[i] + 1);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+
+      for (gsize j = 0; j < sizes[i]; j++)
+        text[j] = (char) (j % 251);
+      g_assert_true (vmdev_dir_write_atomic (dir, name, text, sizes[i], 0600, &error));
+      g_assert_true (vmdev_dir_read (dir, name, sizes[i], &data, &len, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (data, len, text, sizes[i]);
+      g_assert_cmpint (data[len], ==, '\0');
+      g_clear_pointer (&data, g_free);
+      if (sizes[i] > 0)
+        {
+          g_assert_false (vmdev_dir_read (dir, name, sizes[i] - 1, &data, NULL, &error));
+          g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+          g_clear_error (&error);
+        }
+    }
+  sorted = vmdev_dir_list (dir, &error);
+  unsorted = vmdev_dir_list_unsorted (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unsorted->len, ==, G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (sorted->len, ==, unsorted->len);
+  for (guint i = 0; i < unsorted->len; i++)
+    {
+      guint at;
+
+      g_assert_true (g_ptr_array_find_with_equal_func (sorted, g_ptr_array_index (unsorted, i),
+                                                       g_str_equal, &at));
+    }
+}
+
 static void
 test_lock_timeout (void)
 {
@@ -360,6 +409,7 @@ main (int argc, char **argv)
   g_test_add_func ("/util/root/env", test_root_env);
   g_test_add_func ("/util/dir/ops", test_dir_ops);
   g_test_add_func ("/util/dir/atomic-write", test_atomic_write);
+  g_test_add_func ("/util/dir/read-sizes", test_dir_read_sizes);
   g_test_add_func ("/util/lock/timeout", test_lock_timeout);
   g_test_add_func ("/util/uuid/hash", test_uuid_hash);
   g_test_add_func ("/util/error/io-error-is-gio", test_io_error_is_gio);
