@@ -10,6 +10,7 @@
  * was left behind and cleans up by hand (rmdir) whatever the outcome, so a
  * failing test leaves no cgroup either.  Real tests skip (with the reason)
  * when not root or when the hierarchy is not mounted under /sys/fs/cgroup. */
+#include "test-tree.h"
 #include "hostprep/vmdev-cgroup.h"
 #include "util/vmdev-error.h"
 
@@ -59,14 +60,6 @@ make_root (const char *layout)
   return dir;
 }
 
-static void
-remove_tree (const char *dir)
-{
-  const char *argv[] = { "rm", "-rf", dir, NULL };
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               NULL, NULL, NULL, NULL));
-}
 
 static void
 test_no_hierarchy (gconstpointer data)
@@ -105,7 +98,7 @@ test_no_hierarchy (gconstpointer data)
                                                NULL);
     g_assert_false (g_file_test (vmdev, G_FILE_TEST_EXISTS));
   }
-  remove_tree (dir);
+  test_tree_remove (dir);
 }
 
 static void
@@ -141,7 +134,7 @@ test_arguments (void)
   g_clear_error (&error);
   g_assert_false (vmdev_cgroup_deny (host, "dom", &bad, &error));
   g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
-  remove_tree (dir);
+  test_tree_remove (dir);
 }
 
 static void
@@ -196,7 +189,7 @@ test_device_from_node (void)
   g_clear_error (&error);
   g_assert_false (vmdev_cgroup_device_from_node (tmp, "missing", FALSE, &out, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  remove_tree (dir);
+  test_tree_remove (dir);
 }
 
 /* ---- as root, on the real cgroups ---- */

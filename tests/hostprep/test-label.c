@@ -3,6 +3,7 @@
  * only: mknod, chown and trusted.* xattrs), and on the simulated host
  * (tools/simhost, FUSE) when it can be mounted.  Without root the node tests
  * skip with the reason. */
+#include "test-tree.h"
 #include "hostprep/vmdev-hostprep-config.h"
 #include "hostprep/vmdev-label.h"
 #include "util/vmdev-error.h"
@@ -77,30 +78,12 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *sub = g_build_filename (path, name, NULL);
-      struct stat st;
-
-      if (lstat (sub, &st) == 0 && S_ISDIR (st.st_mode))
-        remove_tree (sub);
-      else
-        unlink (sub);
-    }
-  rmdir (path);
-}
 
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
   vmdev_root_free (fx->root);
-  remove_tree (fx->dir);
+  test_tree_remove (fx->dir);
   g_free (fx->dir);
 }
 

@@ -4,6 +4,7 @@
  * them), a forked child enters the private /dev and reports through a pipe
  * what it sees; hotplug adds and removes nodes in a long-running child's
  * namespace.  Without root the privileged tests skip with the reason. */
+#include "test-tree.h"
 #include "hostprep/vmdev-namespace.h"
 #include "util/vmdev-error.h"
 
@@ -87,30 +88,12 @@ fixture_setup (Fixture *fx, gconstpointer data)
   make_node (fx, "dev/vfio/17", makedev (10, 196), 0, 0, 0666);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *sub = g_build_filename (path, name, NULL);
-      struct stat st;
-
-      if (lstat (sub, &st) == 0 && S_ISDIR (st.st_mode))
-        remove_tree (sub);
-      else
-        unlink (sub);
-    }
-  rmdir (path);
-}
 
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
   vmdev_root_free (fx->root);
-  remove_tree (fx->dir);
+  test_tree_remove (fx->dir);
   g_free (fx->dir);
 }
 

@@ -11,6 +11,7 @@
  *   "close"      the peer closes its end.
  * The peer fails the test on a command that differs from the script, on a
  * command after the end of the script, and on script steps left unused. */
+#include "test-tree.h"
 #include "qemu/vmdev-qmp.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
@@ -752,14 +753,6 @@ make_tmp (void)
   return dir;
 }
 
-static void
-rm_rf (const char *dir)
-{
-  const char *argv[] = { "rm", "-rf", dir, NULL };
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                               NULL, NULL, NULL));
-}
 
 static void
 test_connect_at_long_path (void)
@@ -809,7 +802,7 @@ test_connect_at_long_path (void)
   g_clear_error (&error);
   g_assert_null (vmdev_qmp_connect_at (dir, "qmp.sock", 500, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-  rm_rf (tmp);
+  test_tree_remove (tmp);
 }
 
 /* A listener that never accepts and whose backlog is full (a wedged QEMU):
@@ -859,7 +852,7 @@ test_connect_at_wedged (void)
   for (guint i = 0; i < n_fillers; i++)
     close (fillers[i]);
   close (lfd);
-  rm_rf (tmp);
+  test_tree_remove (tmp);
 }
 
 /* ---- real QEMU ---- */
@@ -966,7 +959,7 @@ test_real_qemu (void)
     }
   g_assert_cmpint (WEXITSTATUS (wstatus), ==, 0);
   g_spawn_close_pid (pid);
-  rm_rf (tmp);
+  test_tree_remove (tmp);
 }
 
 int

@@ -1,5 +1,6 @@
 /* test-store.c: persistent mdev definitions (src/store/vmdev-mdev-def.c), the JSON
  * writer, and the JSON reader (src/util/vmdev-json.c) against json-glib. */
+#include "test-tree.h"
 #include "store/vmdev-json-writer.h"
 #include "store/vmdev-mdev-def-fast.h"
 #include "store/vmdev-mdev-def.h"
@@ -34,31 +35,12 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   vmdev_root_free (f->root);
-  rm_rf (f->dir);
+  test_tree_remove (f->dir);
   g_free (f->dir);
 }
 
