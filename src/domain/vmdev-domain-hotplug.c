@@ -32,6 +32,8 @@ lock_running (VmdevRoot *root, const char *name, VmdevLock **out_lock,
   *out_lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, error);
   if (*out_lock == NULL)
     return FALSE;
+  /* First: reconcile may settle a pending hotplug, which rewrites the status. */
+  vmdev_domain_reconcile_claims (root);
   st = vmdev_domain_status_read (root, name, &local);
   if (st == NULL || !vmdev_domain_status_alive (st))
     {
@@ -45,7 +47,6 @@ lock_running (VmdevRoot *root, const char *name, VmdevLock **out_lock,
   *out_dir = vmdev_dir_open (root, rel, error);
   if (*out_dir == NULL)
     return FALSE;
-  vmdev_domain_reconcile_claims (root);
   *out_st = g_steal_pointer (&st);
   return TRUE;
 }
