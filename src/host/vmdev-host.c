@@ -500,7 +500,8 @@ find_in_parents (VmdevRoot *root, VmdevDir *devices, GHashTable *by_uuid, gboole
         continue;
       scan.pdir = pdir;
       vmdev_dir_foreach (pdir, scan_parent_entry, &scan, NULL);
-      qsort (found->pdata + first, found->len - first, sizeof (gpointer), compare_uuids);
+      if (found->len - first > 1)
+        qsort (found->pdata + first, found->len - first, sizeof (gpointer), compare_uuids);
     }
 }
 
