@@ -29,3 +29,22 @@ test_tree_remove (const char *path)
   else
     g_unlink (path);
 }
+
+const char test_simhost_mtty_json[] =
+  "{ \"version\": 1, \"parents\": ["
+  "  { \"name\": \"mtty\", \"path\": \"virtual/mtty/mtty\", \"pool\": 4,"
+  "    \"types\": [ { \"id\": \"mtty-1\", \"device_api\": \"vfio-pci\", \"cost\": 1 } ] } ],"
+  "  \"devices\": [ { \"uuid\": \"83b8f4f2-509f-382f-3c1e-e6bfe0fa1001\", \"parent\": \"mtty\","
+  "                   \"type\": \"mtty-1\", \"iommu_group\": 12 } ] }";
+
+gboolean
+test_simhost (const char *verb, const char *a, const char *b, char **out_err)
+{
+  const char *argv[] = { g_getenv ("SIMHOST"), verb, a, b, NULL };
+  int status = -1;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                     NULL, out_err, &status, NULL))
+    return FALSE;
+  return g_spawn_check_wait_status (status, NULL);
+}

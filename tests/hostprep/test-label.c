@@ -599,25 +599,6 @@ test_config_load (Fixture *fx, gconstpointer data)
 
 /* ---- the simulated host ---- */
 
-static const char sim_json[] =
-  "{ \"version\": 1, \"parents\": ["
-  "  { \"name\": \"mtty\", \"path\": \"virtual/mtty/mtty\", \"pool\": 4,"
-  "    \"types\": [ { \"id\": \"mtty-1\", \"device_api\": \"vfio-pci\", \"cost\": 1 } ] } ],"
-  "  \"devices\": [ { \"uuid\": \"83b8f4f2-509f-382f-3c1e-e6bfe0fa1001\", \"parent\": \"mtty\","
-  "                   \"type\": \"mtty-1\", \"iommu_group\": 12 } ] }";
-
-static gboolean
-simhost (const char *verb, const char *a, const char *b, char **out_err)
-{
-  const char *argv[] = { g_getenv ("SIMHOST"), verb, a, b, NULL };
-  int status = -1;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                     NULL, out_err, &status, NULL))
-    return FALSE;
-  return g_spawn_check_wait_status (status, NULL);
-}
-
 /* open(O_RDWR) of @path in a child running as @uid:@gid without
  * supplementary groups: 0 or the errno. */
 static int
@@ -643,7 +624,7 @@ open_as (const char *path, uid_t uid, gid_t gid)
 }
 
 static void
-test_simhost (void)
+test_on_simhost (void)
 {
   g_autofree char *dir = NULL, *json = NULL, *err = NULL, *node = NULL, *dac = NULL;
   g_autofree char *label = NULL, *context = NULL;
@@ -662,8 +643,8 @@ test_simhost (void)
   dir = g_dir_make_tmp ("vmdev-label-sim-XXXXXX", NULL);
   g_assert_cmpint (chmod (dir, 0755), ==, 0); /* the QEMU user walks through it */
   json = g_build_filename (dir, "host.json", NULL);
-  g_assert_true (g_file_set_contents (json, sim_json, -1, NULL));
-  if (!simhost ("mount", json, dir, &err))
+  g_assert_true (g_file_set_contents (json, test_simhost_mtty_json, -1, NULL));
+  if (!test_simhost ("mount", json, dir, &err))
     {
       g_autofree char *why = g_strdup_printf ("simhost cannot mount here: %s", err);
       g_test_skip (why);
@@ -719,7 +700,7 @@ test_simhost (void)
 
   g_clear_pointer (&root, vmdev_root_free);
   g_clear_pointer (&err, g_free);
-  if (!simhost ("umount", dir, NULL, &err))
+  if (!test_simhost ("umount", dir, NULL, &err))
     g_error ("simhost umount failed: %s", err);
   unlink (json);
   rmdir (dir);
@@ -743,7 +724,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostprep/config/names", test_config_names);
   g_test_add_func ("/hostprep/config/bad", test_config_bad);
   ADD ("/hostprep/config/load", test_config_load);
-  g_test_add_func ("/hostprep/label/simhost", test_simhost);
+  g_test_add_func ("/hostprep/label/simhost", test_on_simhost);
 #undef ADD
   return g_test_run ();
 }

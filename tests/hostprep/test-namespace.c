@@ -765,25 +765,6 @@ test_hotplug_not_private (Fixture *fx, gconstpointer data)
 
 /* ---- the simulated host (FUSE): group nodes are regular files ---- */
 
-static const char sim_json[] =
-  "{ \"version\": 1, \"parents\": ["
-  "  { \"name\": \"mtty\", \"path\": \"virtual/mtty/mtty\", \"pool\": 4,"
-  "    \"types\": [ { \"id\": \"mtty-1\", \"device_api\": \"vfio-pci\", \"cost\": 1 } ] } ],"
-  "  \"devices\": [ { \"uuid\": \"83b8f4f2-509f-382f-3c1e-e6bfe0fa1001\", \"parent\": \"mtty\","
-  "                   \"type\": \"mtty-1\", \"iommu_group\": 12 } ] }";
-
-static gboolean
-simhost (const char *verb, const char *a, const char *b, char **out_err)
-{
-  const char *argv[] = { g_getenv ("SIMHOST"), verb, a, b, NULL };
-  int status = -1;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                     NULL, out_err, &status, NULL))
-    return FALSE;
-  return g_spawn_check_wait_status (status, NULL);
-}
-
 /* In a child in @pid's view (0: enter @plan first): "<describe> <fs> <open>"
  * of /dev/vfio/12. */
 static char *
@@ -826,7 +807,7 @@ sim_look (VmdevNamespacePlan *plan, const char *path)
 }
 
 static void
-test_simhost (void)
+test_on_simhost (void)
 {
   g_autofree char *dir = NULL, *json = NULL, *err = NULL, *seen = NULL, *in_holder = NULL;
   g_autoptr(VmdevRoot) root = NULL;
@@ -845,8 +826,8 @@ test_simhost (void)
     }
   dir = g_dir_make_tmp ("vmdev-ns-sim-XXXXXX", NULL);
   json = g_build_filename (dir, "host.json", NULL);
-  g_assert_true (g_file_set_contents (json, sim_json, -1, NULL));
-  if (!simhost ("mount", json, dir, &err))
+  g_assert_true (g_file_set_contents (json, test_simhost_mtty_json, -1, NULL));
+  if (!test_simhost ("mount", json, dir, &err))
     {
       g_autofree char *why = g_strdup_printf ("simhost cannot mount here: %s", err);
 
@@ -885,7 +866,7 @@ test_simhost (void)
   g_clear_pointer (&empty, vmdev_namespace_plan_free);
   g_clear_pointer (&root, vmdev_root_free);
   g_clear_pointer (&err, g_free);
-  if (!simhost ("umount", dir, NULL, &err))
+  if (!test_simhost ("umount", dir, NULL, &err))
     g_error ("simhost umount failed: %s", err);
   unlink (json);
   rmdir (dir);
@@ -904,7 +885,7 @@ main (int argc, char **argv)
   ADD ("/hostprep/namespace/enter-source-changed", test_enter_source_changed);
   ADD ("/hostprep/namespace/hotplug", test_hotplug);
   ADD ("/hostprep/namespace/hotplug-not-private", test_hotplug_not_private);
-  g_test_add_func ("/hostprep/namespace/simhost", test_simhost);
+  g_test_add_func ("/hostprep/namespace/simhost", test_on_simhost);
 #undef ADD
   return g_test_run ();
 }
