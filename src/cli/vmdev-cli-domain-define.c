@@ -62,7 +62,7 @@ vmdev_cli_domain_define (VmdevDomainArgs *args)
 
   if (root == NULL)
     return VMDEV_EXIT_FAILURE;
-  def = vmdev_cli_domain_read_definition (root, args->pos[0], &had_uuid, &error);
+  def = vmdev_cli_domain_read_definition (root, args->pos[0], TRUE, &had_uuid, &error);
   if (def == NULL)
     return vmdev_cli_domain_fail (args, "defining domain", error);
   lock = vmdev_lock_take (root, VMDEV_LOCK_GLOBAL, VMDEV_LOCK_TIMEOUT_MS, &error);

@@ -36,9 +36,11 @@ int vmdev_cli_domain_fail (VmdevDomainArgs *args, const char *what, const GError
 /* Reads a file named on the command line (not under the root). */
 gboolean vmdev_cli_domain_read_file (const char *path, char **out, gsize *out_len,
                                      GError **error);
-/* Reads the domain XML file @path: parse, schema, defaults and rules (what
- * define does before storing).  *@out_had_uuid: whether the file gave a UUID. */
+/* Reads the domain XML file @path: parse, the schema when @schema, defaults
+ * and rules (what define does before storing).  *@out_had_uuid: whether the
+ * file gave a UUID. */
 VmdevDomain *vmdev_cli_domain_read_definition (VmdevRoot *root, const char *path,
-                                               gboolean *out_had_uuid, GError **error);
+                                               gboolean schema, gboolean *out_had_uuid,
+                                               GError **error);
 /* Loads and parses the stored definition of @name (no defaults: it is stored complete). */
 VmdevDomain *vmdev_cli_domain_load (VmdevRoot *root, const char *name, GError **error);

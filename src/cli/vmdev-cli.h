@@ -38,6 +38,7 @@ int vmdev_cli_finish_output (VmdevCli *cli, int status);
 /* Command groups: argv[0] is the group name. */
 int vmdev_cli_mdev (VmdevCli *cli, int argc, char **argv);
 int vmdev_cli_domain (VmdevCli *cli, int argc, char **argv);
-/* `vmdev domain` in the light binary: executes the domain helper with @argv
- * (the whole command line); returns only on failure. */
-int vmdev_cli_domain_exec (VmdevCli *cli, char **argv);
+/* `vmdev domain` in the light binary: loads the domain module and runs
+ * vmdev_cli_domain() from it (its only exported symbol). */
+int vmdev_cli_domain_module_run (VmdevCli *cli, int argc, char **argv);
+#define VMDEV_DOMAIN_MODULE_ENTRY "vmdev_cli_domain"

@@ -10,6 +10,7 @@
 #include "qemu/vmdev-qemu-command.h"
 #include "qemu/vmdev-qmp.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-json-string.h"
 #include "util/vmdev-lock.h"
 #include "util/vmdev-name.h"
@@ -80,7 +81,7 @@ alias_in_use (const VmdevDomainStatus *st, const char *id)
   return FALSE;
 }
 
-static JsonNode *
+static VmdevJson *
 device_del (VmdevQmp *qmp, const char *id, GError **error)
 {
   g_autoptr(GString) args = g_string_new ("{\"id\":");
@@ -127,7 +128,7 @@ vmdev_domain_attach_live (VmdevRoot *root, const char *name, VmdevHostdev *hostd
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(VmdevDomain) live = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *what = vmdev_hostdev_describe (hostdev_in);
   g_autofree char *id = NULL, *props = NULL;
@@ -313,7 +314,7 @@ vmdev_domain_detach_live (VmdevRoot *root, const char *name, const VmdevHostdev 
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(VmdevDomain) live = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autoptr(VmdevQmpEvent) ev = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *what = vmdev_hostdev_describe (match);
@@ -430,27 +431,23 @@ qemu_device_ids (VmdevDir *dir, const char *name)
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevQmp) qmp = vmdev_qmp_connect_at (dir, VMDEV_QEMU_COMMAND_SOCKET,
                                                   VMDEV_DOMAIN_QMP_TIMEOUT_MS, &error);
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   GHashTable *ids;
-  JsonArray *arr;
 
   if (qmp != NULL)
     ret = vmdev_qmp_execute_json (qmp, "qom-list", "{\"path\":\"/machine/peripheral\"}",
                                   &error);
-  if (ret == NULL || !JSON_NODE_HOLDS_ARRAY (ret))
+  if (ret == NULL || ret->type != VMDEV_JSON_ARRAY)
     {
       g_warning ("domain '%s': cannot ask QEMU which devices it has: %s", name,
                  error != NULL ? error->message : "qom-list did not return a list");
       return NULL;
     }
   ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  arr = json_node_get_array (ret);
-  for (guint i = 0; i < json_array_get_length (arr); i++)
+  for (guint i = 0; i < ret->items->len; i++)
     {
-      JsonNode *e = json_array_get_element (arr, i);
-      const char *id = JSON_NODE_HOLDS_OBJECT (e)
-        ? json_object_get_string_member_with_default (json_node_get_object (e), "name", NULL)
-        : NULL;
+      /* Each entry is an object {"name": ..., "type": ...}; anything else has no id. */
+      const char *id = vmdev_json_get_string (g_ptr_array_index (ret->items, i), "name", NULL);
 
       if (id != NULL)
         g_hash_table_add (ids, g_strdup (id));

@@ -15,10 +15,9 @@
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-fd.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-lock.h"
 #include "util/vmdev-name.h"
-
-#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,8 +83,7 @@ query_state (VmdevRoot *root, const char *name)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevQmp) qmp = qmp_connect (root, name, &error);
-  g_autoptr(JsonNode) ret = NULL;
-  JsonObject *o;
+  g_autoptr(VmdevJson) ret = NULL;
 
   if (qmp == NULL)
     {
@@ -93,14 +91,12 @@ query_state (VmdevRoot *root, const char *name)
       return NULL;
     }
   ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
-  if (ret == NULL || !JSON_NODE_HOLDS_OBJECT (ret))
+  if (ret == NULL || ret->type != VMDEV_JSON_OBJECT)
     {
       g_debug ("domain '%s': query-status: %s", name, error ? error->message : "not an object");
       return NULL;
     }
-  o = json_node_get_object (ret);
-  return g_strdup (json_object_get_boolean_member_with_default (o, "running", FALSE)
-                   ? "running" : "paused");
+  return g_strdup (vmdev_json_get_boolean (ret, "running", FALSE) ? "running" : "paused");
 }
 
 VmdevDomainStatus *
@@ -255,9 +251,7 @@ static void
 monitor_device_deleted (Monitor *m, pid_t qemu, const VmdevQmpEvent *ev)
 {
   g_autoptr(GError) error = NULL;
-  JsonObject *data = JSON_NODE_HOLDS_OBJECT (ev->data) ? json_node_get_object (ev->data) : NULL;
-  const char *id = data != NULL ? json_object_get_string_member_with_default (data, "device", NULL)
-                                : NULL;
+  const char *id = vmdev_json_get_string (ev->data, "device", NULL);
   gboolean found = FALSE;
 
   if (id == NULL)
@@ -318,7 +312,7 @@ monitor_main (Monitor *m)
                               VMDEV_DOMAIN_START_TIMEOUT_MS, &error);
   if (qmp != NULL && !m->paused)
     {
-      g_autoptr(JsonNode) ret = vmdev_qmp_execute (qmp, "cont", NULL, &error);
+      g_autoptr(VmdevJson) ret = vmdev_qmp_execute (qmp, "cont", NULL, &error);
 
       if (ret == NULL)
         g_clear_pointer (&qmp, vmdev_qmp_free);
@@ -1017,7 +1011,7 @@ vmdev_domain_qmp_simple (VmdevRoot *root, const char *name, const char *command,
 {
   g_autoptr(VmdevDomainStatus) st = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
 
   st = get_running_status (root, name, error);
   if (st == NULL)

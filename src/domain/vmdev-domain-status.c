@@ -6,9 +6,9 @@
 #include "conf/vmdev-domain-parse.h"
 #include "host/vmdev-host.h"
 #include "qemu/vmdev-qemu-command.h"
+#include "store/vmdev-json-writer.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-error.h"
-
-#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -134,70 +134,67 @@ vmdev_domain_status_alive (const VmdevDomainStatus *st)
 }
 
 static void
-add_string (JsonBuilder *b, const char *key, const char *value)
+add_string (VmdevJsonWriter *w, const char *key, const char *value)
 {
-  json_builder_set_member_name (b, key);
-  json_builder_add_string_value (b, value);
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_string (w, value);
 }
 
 static void
-add_int (JsonBuilder *b, const char *key, gint64 value)
+add_uint (VmdevJsonWriter *w, const char *key, guint64 value)
 {
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, value);
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_uint (w, value);
+}
+
+static void
+add_boolean (VmdevJsonWriter *w, const char *key, gboolean value)
+{
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_raw (w, value ? "true" : "false");
 }
 
 static char *
 status_to_json (const VmdevDomainStatus *st)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
 
-  json_builder_begin_object (b);
-  add_int (b, "version", VMDEV_DOMAIN_STATUS_VERSION);
-  add_string (b, "name", st->name);
-  add_string (b, "uuid", st->uuid);
-  add_string (b, "state", st->state);
-  add_int (b, "pid", st->pid);
-  add_int (b, "pid_start_time", (gint64) st->pid_start_time);
-  add_int (b, "monitor_pid", st->monitor_pid);
-  add_string (b, "started", st->started);
-  add_string (b, "qmp", st->qmp);
-  add_string (b, "log", st->log);
+  vmdev_json_writer_begin_object (w);
+  add_uint (w, "version", VMDEV_DOMAIN_STATUS_VERSION);
+  add_string (w, "name", st->name);
+  add_string (w, "uuid", st->uuid);
+  add_string (w, "state", st->state);
+  add_uint (w, "pid", (guint64) MAX (st->pid, 0));
+  add_uint (w, "pid_start_time", st->pid_start_time);
+  add_uint (w, "monitor_pid", (guint64) MAX (st->monitor_pid, 0));
+  add_string (w, "started", st->started);
+  add_string (w, "qmp", st->qmp);
+  add_string (w, "log", st->log);
   if (st->mcs != NULL)
-    add_string (b, "mcs", st->mcs);
-  json_builder_set_member_name (b, "hostdevs");
-  json_builder_begin_array (b);
+    add_string (w, "mcs", st->mcs);
+  vmdev_json_writer_key (w, "hostdevs");
+  vmdev_json_writer_begin_array (w);
   for (guint i = 0; i < st->hostdevs->len; i++)
     {
       const VmdevDomainStatusHostdev *h = g_ptr_array_index (st->hostdevs, i);
 
-      json_builder_begin_object (b);
-      add_string (b, "uuid", h->uuid);
-      add_string (b, "alias", h->alias);
-      json_builder_set_member_name (b, "managed");
-      json_builder_add_boolean_value (b, h->managed);
-      json_builder_set_member_name (b, "created_by_vmdev");
-      json_builder_add_boolean_value (b, h->created_by_vmdev);
-      json_builder_set_member_name (b, "iommu_group");
+      vmdev_json_writer_begin_object (w);
+      add_string (w, "uuid", h->uuid);
+      add_string (w, "alias", h->alias);
+      add_boolean (w, "managed", h->managed);
+      add_boolean (w, "created_by_vmdev", h->created_by_vmdev);
+      vmdev_json_writer_key (w, "iommu_group");
       if (h->iommu_group >= 0)
-        json_builder_add_int_value (b, h->iommu_group);
+        vmdev_json_writer_uint (w, (guint64) h->iommu_group);
       else
-        json_builder_add_null_value (b);
+        vmdev_json_writer_raw (w, "null");
       if (h->pending)
-        {
-          json_builder_set_member_name (b, "pending");
-          json_builder_add_boolean_value (b, TRUE);
-        }
-      json_builder_end_object (b);
+        add_boolean (w, "pending", TRUE);
+      vmdev_json_writer_end_object (w);
     }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  vmdev_json_writer_end_array (w);
+  vmdev_json_writer_end_object (w);
+  return vmdev_json_writer_finish (w, NULL);  /* frees w */
 }
 
 gboolean
@@ -232,37 +229,27 @@ run_file_read (VmdevRoot *root, const char *name, const char *file, char **out_p
 }
 
 static gboolean
-read_hostdevs (JsonObject *o, VmdevDomainStatus *st)
+read_hostdevs (const VmdevJson *o, VmdevDomainStatus *st)
 {
-  JsonNode *node = json_object_get_member (o, "hostdevs");
-  JsonArray *arr;
+  VmdevJson *arr = vmdev_json_get_array (o, "hostdevs");
 
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  arr = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (arr); i++)
+  if (arr == NULL)
+    return vmdev_json_object_get (o, "hostdevs") == NULL;
+  for (guint i = 0; i < arr->items->len; i++)
     {
-      JsonNode *e = json_array_get_element (arr, i);
-      JsonObject *h;
-      JsonNode *group;
+      const VmdevJson *h = g_ptr_array_index (arr->items, i);
+      const char *uuid = vmdev_json_get_string (h, "uuid", NULL);
+      const char *alias = vmdev_json_get_string (h, "alias", NULL);
+      gint64 group = vmdev_json_get_int (h, "iommu_group", -1);
       VmdevDomainStatusHostdev *hd;
 
-      if (!JSON_NODE_HOLDS_OBJECT (e))
+      if (uuid == NULL || alias == NULL)
         return FALSE;
-      h = json_node_get_object (e);
-      if (json_object_get_string_member_with_default (h, "uuid", NULL) == NULL ||
-          json_object_get_string_member_with_default (h, "alias", NULL) == NULL)
-        return FALSE;
-      group = json_object_get_member (h, "iommu_group");
-      hd = vmdev_domain_status_hostdev_new (
-        json_object_get_string_member (h, "uuid"), json_object_get_string_member (h, "alias"),
-        json_object_get_boolean_member_with_default (h, "managed", FALSE),
-        group != NULL && JSON_NODE_HOLDS_VALUE (group) ? (int) json_node_get_int (group) : -1);
-      hd->created_by_vmdev = json_object_get_boolean_member_with_default (h, "created_by_vmdev",
-                                                                          FALSE);
-      hd->pending = json_object_get_boolean_member_with_default (h, "pending", FALSE);
+      hd = vmdev_domain_status_hostdev_new (uuid, alias,
+                                            vmdev_json_get_boolean (h, "managed", FALSE),
+                                            group >= 0 && group <= G_MAXINT ? (int) group : -1);
+      hd->created_by_vmdev = vmdev_json_get_boolean (h, "created_by_vmdev", FALSE);
+      hd->pending = vmdev_json_get_boolean (h, "pending", FALSE);
       g_ptr_array_add (st->hostdevs, hd);
     }
   return TRUE;
@@ -271,34 +258,35 @@ read_hostdevs (JsonObject *o, VmdevDomainStatus *st)
 VmdevDomainStatus *
 vmdev_domain_status_read (VmdevRoot *root, const char *name, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
   g_autoptr(VmdevDomainStatus) st = NULL;
+  g_autoptr(VmdevJson) o = NULL;
   g_autofree char *path = NULL, *data = NULL;
   gsize len = 0;
-  JsonObject *o;
 
   if (!run_file_read (root, name, VMDEV_DOMAIN_STATUS_FILE, &path, &data, &len, error))
     return NULL;
-  if (!json_parser_load_from_data (parser, data, len, &local) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!g_utf8_validate_len (data, len, NULL))
+    g_set_error (&local, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "not UTF-8 text");
+  else if (vmdev_json_parse (data, len, &o, &local) && (o == NULL || o->type != VMDEV_JSON_OBJECT))
+    g_set_error (&local, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "not a JSON object");
+  if (local != NULL)
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "reading: %s: %s", path,
-                   local != NULL ? local->message : "not a JSON object");
+                   local->message);
       return NULL;
     }
-  o = json_node_get_object (json_parser_get_root (parser));
   st = vmdev_domain_status_new ();
-  st->name = g_strdup (json_object_get_string_member_with_default (o, "name", name));
-  st->uuid = g_strdup (json_object_get_string_member_with_default (o, "uuid", ""));
-  st->state = g_strdup (json_object_get_string_member_with_default (o, "state", "running"));
-  st->pid = json_object_get_int_member_with_default (o, "pid", 0);
-  st->pid_start_time = json_object_get_int_member_with_default (o, "pid_start_time", 0);
-  st->monitor_pid = json_object_get_int_member_with_default (o, "monitor_pid", 0);
-  st->started = g_strdup (json_object_get_string_member_with_default (o, "started", ""));
-  st->qmp = g_strdup (json_object_get_string_member_with_default (o, "qmp", ""));
-  st->log = g_strdup (json_object_get_string_member_with_default (o, "log", ""));
-  st->mcs = g_strdup (json_object_get_string_member_with_default (o, "mcs", NULL));
+  st->name = g_strdup (vmdev_json_get_string (o, "name", name));
+  st->uuid = g_strdup (vmdev_json_get_string (o, "uuid", ""));
+  st->state = g_strdup (vmdev_json_get_string (o, "state", "running"));
+  st->pid = vmdev_json_get_int (o, "pid", 0);
+  st->pid_start_time = (guint64) MAX (vmdev_json_get_int (o, "pid_start_time", 0), 0);
+  st->monitor_pid = vmdev_json_get_int (o, "monitor_pid", 0);
+  st->started = g_strdup (vmdev_json_get_string (o, "started", ""));
+  st->qmp = g_strdup (vmdev_json_get_string (o, "qmp", ""));
+  st->log = g_strdup (vmdev_json_get_string (o, "log", ""));
+  st->mcs = g_strdup (vmdev_json_get_string (o, "mcs", NULL));
   if (!read_hostdevs (o, st))
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG,

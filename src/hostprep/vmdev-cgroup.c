@@ -316,7 +316,7 @@ bpf_error (GError **error, int errnum, const char *what, const char *path)
     hint = " (needs CAP_SYS_ADMIN: run vmdev as root)";
   else if (errnum == EINVAL || errnum == ENOSYS)
     hint = " (needs a kernel with CONFIG_CGROUP_BPF)";
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errnum), "%s: %s: %s%s",
+  g_set_error (error, VMDEV_IO_ERROR, vmdev_io_error_from_errno (errnum), "%s: %s: %s%s",
                what, path, g_strerror (errnum), hint);
   return FALSE;
 }

@@ -158,7 +158,7 @@ xattr_error (GError **error, int errnum, const char *action, const char *name,
 
   if (errnum == ENOTSUP)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+      g_set_error (error, VMDEV_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "%s: %s: the file system does not support this extended attribute",
                    what, node->display);
       return FALSE;
@@ -450,7 +450,7 @@ vmdev_label_selinux_set (VmdevRoot *root, const char *rel, const char *context,
                  g_strerror (errno));
       if (errsv == ENOTSUP)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          g_set_error (error, VMDEV_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        "%s: %s: the file system does not support SELinux labels", what,
                        node.display);
           return FALSE;

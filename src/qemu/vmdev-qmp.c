@@ -3,13 +3,15 @@
  * Framing: QEMU writes each message as one JSON object followed by "\r\n"
  * (several lines when the monitor has pretty=on).  The reader does not rely on
  * lines: a small scanner finds where each top-level object ends (braces and
- * brackets outside strings), so a message is handed to json-glib only once it
- * is complete, and a message growing beyond the cap is refused before it is
- * buffered whole. */
+ * brackets outside strings), so a message is handed to the JSON reader only
+ * once it is complete, and a message growing beyond the cap is refused before
+ * it is buffered whole.  Requests are written with the store's JSON writer. */
 #include "qemu/vmdev-qmp.h"
 
+#include "store/vmdev-json-writer.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-fd.h"
+#include "util/vmdev-json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,8 +48,7 @@ vmdev_qmp_event_free (VmdevQmpEvent *event)
   if (event == NULL)
     return;
   g_free (event->name);
-  if (event->data != NULL)
-    json_node_unref (event->data);
+  vmdev_json_free (event->data);
   g_free (event);
 }
 
@@ -164,9 +165,10 @@ check_usable (VmdevQmp *qmp, GError **error)
 /* ---- reading ---- */
 
 /* Looks for one complete top-level JSON object in the buffer.  Returns 1 and
- * the message, 0 when more input is needed, -1 on error. */
+ * the message (its bytes as received, NUL-terminated, and their number), 0
+ * when more input is needed, -1 on error. */
 static int
-take_message (VmdevQmp *qmp, char **out_text, GError **error)
+take_message (VmdevQmp *qmp, char **out_text, gsize *out_len, GError **error)
 {
   const guint8 *data = qmp->in->data;
 
@@ -212,8 +214,14 @@ take_message (VmdevQmp *qmp, char **out_text, GError **error)
           if (--qmp->depth == 0)
             {
               gsize len = qmp->scan_pos + 1 - qmp->msg_start;
+              char *text = g_malloc (len + 1);
 
-              *out_text = g_strndup ((const char *) data + qmp->msg_start, len);
+              /* Not g_strndup(): a NUL byte inside must stay, to be refused
+               * by the UTF-8 check instead of cutting the message short. */
+              memcpy (text, data + qmp->msg_start, len);
+              text[len] = '\0';
+              *out_text = text;
+              *out_len = len;
               g_byte_array_remove_range (qmp->in, 0, qmp->scan_pos + 1);
               qmp->scan_pos = 0;
               return 1;
@@ -286,67 +294,90 @@ read_more (VmdevQmp *qmp, gint64 deadline, const char *what, GError **error)
     }
 }
 
+/* The message @text (@len bytes) as a JSON object; a protocol error when it
+ * is not one. */
+static VmdevJson *
+parse_message (VmdevQmp *qmp, const char *text, gsize len, GError **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(VmdevJson) root = NULL;
+
+  /* The reader takes valid UTF-8 only; QEMU writes nothing else. */
+  if (!g_utf8_validate_len (text, len, NULL))
+    {
+      fail_protocol (qmp, error, "malformed QMP message: not valid UTF-8");
+      return NULL;
+    }
+  if (!vmdev_json_parse (text, len, &root, &parse_error))
+    {
+      fail_protocol (qmp, error, "malformed QMP message: %s", parse_error->message);
+      return NULL;
+    }
+  if (root == NULL || root->type != VMDEV_JSON_OBJECT)
+    {
+      fail_protocol (qmp, error, "malformed QMP message: not an object");
+      return NULL;
+    }
+  return g_steal_pointer (&root);
+}
+
 /* The next message as a JSON object, waiting until @deadline (-1: only what
  * is already available; NULL without error when there is nothing). */
-static JsonObject *
+static VmdevJson *
 next_message (VmdevQmp *qmp, gint64 deadline, const char *what, GError **error)
 {
   for (;;)
     {
       g_autofree char *text = NULL;
-      int r = take_message (qmp, &text, error);
+      gsize len = 0;
+      int r = take_message (qmp, &text, &len, error);
 
       if (r < 0)
         return NULL;
       if (r > 0)
-        {
-          g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-          g_autoptr(GError) parse_error = NULL;
-          JsonNode *root;
-
-          if (!json_parser_load_from_data (parser, text, -1, &parse_error))
-            {
-              fail_protocol (qmp, error, "malformed QMP message: %s", parse_error->message);
-              return NULL;
-            }
-          root = json_parser_get_root (parser);
-          if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-            {
-              fail_protocol (qmp, error, "malformed QMP message: not an object");
-              return NULL;
-            }
-          return json_object_ref (json_node_get_object (root));
-        }
+        return parse_message (qmp, text, len, error);
       r = read_more (qmp, deadline, what, error);
-      if (r < 0)
-        return NULL;
-      if (r == 0)
+      if (r <= 0)
         return NULL;
     }
 }
 
+/* Takes the value of the member @name out of the object @object, leaving a
+ * null in its place; NULL when there is no such member.  A reply's "return"
+ * may be megabytes: handed over, not copied. */
+static VmdevJson *
+steal_member (VmdevJson *object, const char *name)
+{
+  for (guint i = 0; i < object->items->len; i++)
+    {
+      VmdevJsonMember *member = g_ptr_array_index (object->items, i);
+
+      if (strcmp (member->name, name) == 0)
+        {
+          VmdevJson *value = member->value;
+
+          member->value = vmdev_json_null_new ();
+          return value;
+        }
+    }
+  return NULL;
+}
+
+/* Queues the event @msg (its "data" is taken out of it). */
 static void
-queue_event (VmdevQmp *qmp, JsonObject *msg)
+queue_event (VmdevQmp *qmp, VmdevJson *msg)
 {
   VmdevQmpEvent *event = g_new0 (VmdevQmpEvent, 1);
-  JsonNode *data = json_object_get_member (msg, "data");
-  JsonNode *ts = json_object_get_member (msg, "timestamp");
+  VmdevJson *ts = vmdev_json_get_object (msg, "timestamp");
 
-  event->name = g_strdup (json_object_get_string_member_with_default (msg, "event", ""));
-  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
-    event->data = json_node_copy (data);
+  event->name = g_strdup (vmdev_json_get_string (msg, "event", ""));
+  if (ts != NULL)
+    event->timestamp_us = vmdev_json_get_int (ts, "seconds", 0) * G_USEC_PER_SEC +
+                          vmdev_json_get_int (ts, "microseconds", 0);
+  if (vmdev_json_get_object (msg, "data") != NULL)
+    event->data = steal_member (msg, "data");
   else
-    {
-      event->data = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (event->data, json_object_new ());
-    }
-  if (ts != NULL && JSON_NODE_HOLDS_OBJECT (ts))
-    {
-      JsonObject *t = json_node_get_object (ts);
-
-      event->timestamp_us = json_object_get_int_member_with_default (t, "seconds", 0) * G_USEC_PER_SEC +
-                            json_object_get_int_member_with_default (t, "microseconds", 0);
-    }
+    event->data = vmdev_json_object_new ();
   g_debug ("%s: event %s", qmp->peer, event->name);
   g_queue_push_tail (&qmp->events, event);
   while (g_queue_get_length (&qmp->events) > VMDEV_QMP_MAX_EVENTS)
@@ -359,11 +390,9 @@ queue_event (VmdevQmp *qmp, JsonObject *msg)
 }
 
 static gboolean
-is_event (JsonObject *msg)
+is_event (const VmdevJson *msg)
 {
-  JsonNode *ev = json_object_get_member (msg, "event");
-
-  return ev != NULL && JSON_NODE_HOLDS_VALUE (ev) && json_node_get_value_type (ev) == G_TYPE_STRING;
+  return vmdev_json_get_string (msg, "event", NULL) != NULL;
 }
 
 /* Parses the complete messages already buffered, without reading: events
@@ -378,22 +407,16 @@ drain_buffered (VmdevQmp *qmp)
   for (;;)
     {
       g_autofree char *text = NULL;
-      g_autoptr(JsonParser) parser = NULL;
-      g_autoptr(GError) local = NULL;
-      JsonNode *root;
+      g_autoptr(VmdevJson) msg = NULL;
+      gsize len = 0;
 
-      if (take_message (qmp, &text, &local) <= 0)
-        return; /* a broken stream is reported by the next call */
-      parser = json_parser_new_immutable ();
-      if (!json_parser_load_from_data (parser, text, -1, &local) ||
-          (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-        {
-          fail_protocol (qmp, NULL, "malformed QMP message%s%s", local != NULL ? ": " : "",
-                         local != NULL ? local->message : "");
-          return;
-        }
-      if (is_event (json_node_get_object (root)))
-        queue_event (qmp, json_node_get_object (root));
+      /* A broken stream is reported by the next call. */
+      if (take_message (qmp, &text, &len, NULL) <= 0)
+        return;
+      if ((msg = parse_message (qmp, text, len, NULL)) == NULL)
+        return;
+      if (is_event (msg))
+        queue_event (qmp, msg);
       else
         g_debug ("%s: dropping a stray reply", qmp->peer);
     }
@@ -444,13 +467,11 @@ write_all (VmdevQmp *qmp, const char *data, gsize len, gint64 deadline, const ch
 
 /* ---- commands ---- */
 
-static JsonNode *
-execute_until (VmdevQmp *qmp, const char *command, JsonNode *arguments, gint64 deadline,
+static VmdevJson *
+execute_until (VmdevQmp *qmp, const char *command, const VmdevJson *arguments, gint64 deadline,
                guint timeout_ms, GError **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(VmdevJsonWriter) w = NULL;
   g_autofree char *text = NULL;
   g_autofree char *what = NULL;
   gint64 id = qmp->next_id++;
@@ -458,26 +479,26 @@ execute_until (VmdevQmp *qmp, const char *command, JsonNode *arguments, gint64 d
 
   if (!check_usable (qmp, error))
     return NULL;
-  if (arguments != NULL && !JSON_NODE_HOLDS_OBJECT (arguments))
+  if (arguments != NULL && arguments->type != VMDEV_JSON_OBJECT)
     {
       g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT,
                    "QMP command '%s': arguments are not a JSON object", command);
       return NULL;
     }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "execute");
-  json_builder_add_string_value (builder, command);
+  /* Compact, on one line: {"execute":"cmd","arguments":{...},"id":N}. */
+  w = vmdev_json_writer_new (FALSE);
+  vmdev_json_writer_begin_object (w);
+  vmdev_json_writer_key (w, "execute");
+  vmdev_json_writer_string (w, command);
   if (arguments != NULL)
     {
-      json_builder_set_member_name (builder, "arguments");
-      json_builder_add_value (builder, json_node_copy (arguments));
+      vmdev_json_writer_key (w, "arguments");
+      vmdev_json_writer_value (w, arguments);
     }
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, id);
-  json_builder_end_object (builder);
-  request = json_builder_get_root (builder);
-  json_generator_set_root (gen, request);
-  text = json_generator_to_data (gen, &len);
+  vmdev_json_writer_key (w, "id");
+  vmdev_json_writer_uint (w, (guint64) id);
+  vmdev_json_writer_end_object (w);
+  text = vmdev_json_writer_finish (g_steal_pointer (&w), &len);
   text = g_realloc (text, len + 2);
   text[len++] = '\n';
   text[len] = '\0';
@@ -489,8 +510,9 @@ execute_until (VmdevQmp *qmp, const char *command, JsonNode *arguments, gint64 d
 
   for (;;)
     {
-      g_autoptr(JsonObject) msg = next_message (qmp, deadline, what, error);
-      JsonNode *id_node, *ret, *err;
+      g_autoptr(VmdevJson) msg = next_message (qmp, deadline, what, error);
+      VmdevJson *id_node, *ret, *err;
+      gint64 reply_id;
 
       if (msg == NULL)
         return NULL;
@@ -499,32 +521,24 @@ execute_until (VmdevQmp *qmp, const char *command, JsonNode *arguments, gint64 d
           queue_event (qmp, msg);
           continue;
         }
-      id_node = json_object_get_member (msg, "id");
+      id_node = vmdev_json_object_get (msg, "id");
       /* QEMU answers a command it could not parse without an id; with one
        * command in flight at a time, that answer is ours. */
-      if (id_node != NULL &&
-          !(JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_INT64 &&
-            json_node_get_int (id_node) == id))
+      if (id_node != NULL && !(vmdev_json_to_int (id_node, &reply_id) && reply_id == id))
         {
           g_debug ("%s: dropping a reply to an earlier command", qmp->peer);
           continue;
         }
-      ret = json_object_get_member (msg, "return");
-      err = json_object_get_member (msg, "error");
-      if (ret != NULL)
+      if ((ret = steal_member (msg, "return")) != NULL)
         {
-          JsonNode *copy = json_node_copy (ret);
-
           drain_buffered (qmp);
-          return copy;
+          return ret;
         }
-      if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
+      if ((err = vmdev_json_get_object (msg, "error")) != NULL)
         {
-          JsonObject *e = json_node_get_object (err);
-
           g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_QMP, "QMP command '%s' failed: %s [%s]",
-                       command, json_object_get_string_member_with_default (e, "desc", "(no description)"),
-                       json_object_get_string_member_with_default (e, "class", "GenericError"));
+                       command, vmdev_json_get_string (err, "desc", "(no description)"),
+                       vmdev_json_get_string (err, "class", "GenericError"));
           drain_buffered (qmp);
           return NULL;
         }
@@ -534,25 +548,34 @@ execute_until (VmdevQmp *qmp, const char *command, JsonNode *arguments, gint64 d
     }
 }
 
-JsonNode *
-vmdev_qmp_execute (VmdevQmp *qmp, const char *command, JsonNode *arguments, GError **error)
+VmdevJson *
+vmdev_qmp_execute (VmdevQmp *qmp, const char *command, const VmdevJson *arguments,
+                   GError **error)
 {
   return execute_until (qmp, command, arguments, deadline_after (qmp->timeout_ms),
                         qmp->timeout_ms, error);
 }
 
-JsonNode *
+VmdevJson *
 vmdev_qmp_execute_json (VmdevQmp *qmp, const char *command, const char *arguments_json,
                         GError **error)
 {
-  g_autoptr(JsonNode) args = NULL;
+  g_autoptr(VmdevJson) args = NULL;
 
   if (arguments_json != NULL)
     {
       g_autoptr(GError) parse_error = NULL;
+      gsize len = strlen (arguments_json);
 
-      args = json_from_string (arguments_json, &parse_error);
-      if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
+      if (!g_utf8_validate_len (arguments_json, len, NULL))
+        {
+          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT,
+                       "QMP command '%s': arguments are not a JSON object: not valid UTF-8",
+                       command);
+          return NULL;
+        }
+      if (!vmdev_json_parse (arguments_json, len, &args, &parse_error) ||
+          args == NULL || args->type != VMDEV_JSON_OBJECT)
         {
           g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT,
                        "QMP command '%s': arguments are not a JSON object: %s", command,
@@ -581,9 +604,9 @@ static gboolean
 handshake_until (VmdevQmp *qmp, gint64 deadline, guint timeout_ms, GError **error)
 {
   g_autofree char *what = NULL;
-  g_autoptr(JsonObject) msg = NULL;
-  g_autoptr(JsonNode) ret = NULL;
-  JsonObject *greeting, *version;
+  g_autoptr(VmdevJson) msg = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
+  VmdevJson *greeting, *qemu;
 
   if (!check_usable (qmp, error))
     return FALSE;
@@ -592,25 +615,19 @@ handshake_until (VmdevQmp *qmp, gint64 deadline, guint timeout_ms, GError **erro
   while ((msg = next_message (qmp, deadline, what, error)) != NULL && is_event (msg))
     {
       queue_event (qmp, msg);
-      g_clear_pointer (&msg, json_object_unref);
+      g_clear_pointer (&msg, vmdev_json_free);
     }
   if (msg == NULL)
     return FALSE;
-  if (!json_object_has_member (msg, "QMP") ||
-      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (msg, "QMP")))
+  if ((greeting = vmdev_json_get_object (msg, "QMP")) == NULL)
     return fail_protocol (qmp, error, "expected the QMP greeting, got another message");
-  greeting = json_object_get_object_member (msg, "QMP");
-  if (json_object_has_member (greeting, "version") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (greeting, "version")) &&
-      json_object_has_member ((version = json_object_get_object_member (greeting, "version")), "qemu") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (version, "qemu")))
-    {
-      JsonObject *q = json_object_get_object_member (version, "qemu");
-
-      qmp->version = (guint) (json_object_get_int_member_with_default (q, "major", 0) * 10000 +
-                              json_object_get_int_member_with_default (q, "minor", 0) * 100 +
-                              json_object_get_int_member_with_default (q, "micro", 0));
-    }
+  /* vmdev_json_get_object() takes NULL: a greeting without a version
+   * leaves the version 0. */
+  qemu = vmdev_json_get_object (vmdev_json_get_object (greeting, "version"), "qemu");
+  if (qemu != NULL)
+    qmp->version = (guint) (vmdev_json_get_int (qemu, "major", 0) * 10000 +
+                            vmdev_json_get_int (qemu, "minor", 0) * 100 +
+                            vmdev_json_get_int (qemu, "micro", 0));
   ret = execute_until (qmp, "qmp_capabilities", NULL, deadline, timeout_ms, error);
   return ret != NULL;
 }
@@ -626,18 +643,14 @@ vmdev_qmp_handshake (VmdevQmp *qmp, GError **error)
 static gboolean
 event_matches (VmdevQmpEvent *event, const char *name, const char *key, const char *value)
 {
-  JsonObject *data;
-  JsonNode *member;
+  const char *member;
 
   if (g_strcmp0 (event->name, name) != 0)
     return FALSE;
   if (key == NULL)
     return TRUE;
-  data = json_node_get_object (event->data);
-  member = json_object_get_member (data, key);
-  return member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
-         json_node_get_value_type (member) == G_TYPE_STRING &&
-         g_strcmp0 (json_node_get_string (member), value) == 0;
+  member = vmdev_json_get_string (event->data, key, NULL);
+  return member != NULL && g_strcmp0 (member, value) == 0;
 }
 
 static VmdevQmpEvent *
@@ -675,7 +688,7 @@ vmdev_qmp_wait_event (VmdevQmp *qmp, const char *name, const char *key, const ch
     what = g_strdup_printf ("no %s event within %u ms", name, timeout_ms);
   for (;;)
     {
-      g_autoptr(JsonObject) msg = next_message (qmp, deadline, what, error);
+      g_autoptr(VmdevJson) msg = next_message (qmp, deadline, what, error);
 
       if (msg == NULL)
         return NULL;
@@ -701,7 +714,7 @@ vmdev_qmp_poll_events (VmdevQmp *qmp, GError **error)
   for (;;)
     {
       g_autoptr(GError) local = NULL;
-      g_autoptr(JsonObject) msg = next_message (qmp, -1, "", &local);
+      g_autoptr(VmdevJson) msg = next_message (qmp, -1, "", &local);
 
       if (msg == NULL)
         {

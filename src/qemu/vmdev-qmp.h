@@ -30,9 +30,9 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 #include "util/vmdev-dir.h"
+#include "util/vmdev-json.h"
 
 #define VMDEV_QMP_DEFAULT_TIMEOUT_MS 30000
 /* The largest message accepted from the peer. */
@@ -44,7 +44,7 @@ typedef struct _VmdevQmp VmdevQmp;
 typedef struct
 {
   char *name;      /* "DEVICE_DELETED" */
-  JsonNode *data;  /* its "data" member; an empty object when it has none */
+  VmdevJson *data; /* its "data" member; an empty object when it has none */
   gint64 timestamp_us; /* QEMU's "timestamp" in microseconds since the epoch; 0 if absent */
 } VmdevQmpEvent;
 
@@ -77,13 +77,13 @@ gboolean vmdev_qmp_handshake (VmdevQmp *qmp, GError **error);
 guint vmdev_qmp_get_version (VmdevQmp *qmp);
 
 /* Runs @command with @arguments (a JSON object, or NULL for none; borrowed)
- * and returns a copy of its "return" value.  Each command carries a new id;
- * replies to earlier, timed-out commands are dropped. */
-JsonNode *vmdev_qmp_execute (VmdevQmp *qmp, const char *command, JsonNode *arguments,
-                             GError **error);
+ * and returns its "return" value (the caller's to free).  Each command
+ * carries a new id; replies to earlier, timed-out commands are dropped. */
+VmdevJson *vmdev_qmp_execute (VmdevQmp *qmp, const char *command, const VmdevJson *arguments,
+                              GError **error);
 /* The same with the arguments as JSON text (an object) or NULL. */
-JsonNode *vmdev_qmp_execute_json (VmdevQmp *qmp, const char *command,
-                                  const char *arguments_json, GError **error);
+VmdevJson *vmdev_qmp_execute_json (VmdevQmp *qmp, const char *command,
+                                   const char *arguments_json, GError **error);
 
 /* The QMP error class ("DeviceNotFound", "GenericError", ...) of an error from
  * vmdev_qmp_execute(), or NULL when @error is not a QMP error reply. */

@@ -2,11 +2,11 @@
  * vmdev-claim.h. */
 #include "store/vmdev-claim.h"
 
+#include "store/vmdev-json-writer.h"
 #include "util/vmdev-dir.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-uuid.h"
-
-#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <string.h>
@@ -102,83 +102,86 @@ file_name (const char *uuid)
   return g_strconcat (uuid, ".json", NULL);
 }
 
+static void
+add_string (VmdevJsonWriter *w, const char *key, const char *value)
+{
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_string (w, value);
+}
+
+static void
+add_boolean (VmdevJsonWriter *w, const char *key, gboolean value)
+{
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_raw (w, value ? "true" : "false");
+}
+
 static char *
 to_json (const VmdevClaim *c)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, VMDEV_CLAIM_VERSION);
-  json_builder_set_member_name (b, "uuid");
-  json_builder_add_string_value (b, c->uuid);
-  json_builder_set_member_name (b, "domain");
-  json_builder_add_string_value (b, c->domain);
-  json_builder_set_member_name (b, "domain_uuid");
-  json_builder_add_string_value (b, c->domain_uuid);
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, c->managed);
-  json_builder_set_member_name (b, "created_by_vmdev");
-  json_builder_add_boolean_value (b, c->created_by_vmdev);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, vmdev_claim_state_to_string (c->state));
-  json_builder_set_member_name (b, "journal");
-  json_builder_begin_array (b);
+  vmdev_json_writer_begin_object (w);
+  vmdev_json_writer_key (w, "version");
+  vmdev_json_writer_uint (w, VMDEV_CLAIM_VERSION);
+  add_string (w, "uuid", c->uuid);
+  add_string (w, "domain", c->domain);
+  add_string (w, "domain_uuid", c->domain_uuid);
+  add_boolean (w, "managed", c->managed);
+  add_boolean (w, "created_by_vmdev", c->created_by_vmdev);
+  add_string (w, "state", vmdev_claim_state_to_string (c->state));
+  vmdev_json_writer_key (w, "journal");
+  vmdev_json_writer_begin_array (w);
   for (guint i = 0; i < c->journal->len; i++)
     {
       const VmdevClaimStep *s = g_ptr_array_index (c->journal, i);
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "op");
-      json_builder_add_string_value (b, s->op);
-      json_builder_set_member_name (b, "arg");
-      json_builder_add_string_value (b, s->arg);
-      json_builder_end_object (b);
+      vmdev_json_writer_begin_object (w);
+      add_string (w, "op", s->op);
+      add_string (w, "arg", s->arg);
+      vmdev_json_writer_end_object (w);
     }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  vmdev_json_writer_end_array (w);
+  vmdev_json_writer_end_object (w);
+  return vmdev_json_writer_finish (w, NULL);  /* frees w */
 }
 
 /* Parses a claim file; FALSE with a message in *@why when it is malformed. */
 static VmdevClaim *
 from_json (const char *data, gsize len, const char *uuid, char **why)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevClaim) c = NULL;
-  JsonObject *o;
-  JsonNode *journal;
+  g_autoptr(VmdevJson) o = NULL;
+  VmdevJson *journal;
   const char *state, *domain;
 
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &error))
+  if (!g_utf8_validate_len (data, len, NULL))
+    {
+      *why = g_strdup ("not UTF-8 text");
+      return NULL;
+    }
+  if (!vmdev_json_parse (data, len, &o, &error))
     {
       *why = g_strdup (error->message);
       return NULL;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (o == NULL || o->type != VMDEV_JSON_OBJECT)
     {
       *why = g_strdup ("not a JSON object");
       return NULL;
     }
-  o = json_node_get_object (json_parser_get_root (parser));
-  domain = json_object_get_string_member_with_default (o, "domain", NULL);
-  state = json_object_get_string_member_with_default (o, "state", NULL);
+  domain = vmdev_json_get_string (o, "domain", NULL);
+  state = vmdev_json_get_string (o, "state", NULL);
   if (domain == NULL || state == NULL ||
-      g_strcmp0 (json_object_get_string_member_with_default (o, "uuid", NULL), uuid) != 0)
+      g_strcmp0 (vmdev_json_get_string (o, "uuid", NULL), uuid) != 0)
     {
       *why = g_strdup ("\"uuid\" (the file's name), \"domain\" and \"state\" are required");
       return NULL;
     }
-  c = vmdev_claim_new (uuid, domain,
-                       json_object_get_string_member_with_default (o, "domain_uuid", ""),
-                       json_object_get_boolean_member_with_default (o, "managed", FALSE));
-  c->created_by_vmdev = json_object_get_boolean_member_with_default (o, "created_by_vmdev", FALSE);
+  c = vmdev_claim_new (uuid, domain, vmdev_json_get_string (o, "domain_uuid", ""),
+                       vmdev_json_get_boolean (o, "managed", FALSE));
+  c->created_by_vmdev = vmdev_json_get_boolean (o, "created_by_vmdev", FALSE);
   for (c->state = 0; c->state < G_N_ELEMENTS (state_names); c->state++)
     if (strcmp (state, state_names[c->state]) == 0)
       break;
@@ -187,18 +190,17 @@ from_json (const char *data, gsize len, const char *uuid, char **why)
       *why = g_strdup_printf ("unknown \"state\" '%s'", state);
       return NULL;
     }
-  journal = json_object_get_member (o, "journal");
-  if (journal != NULL && !JSON_NODE_HOLDS_ARRAY (journal))
+  journal = vmdev_json_get_array (o, "journal");
+  if (journal == NULL && vmdev_json_object_get (o, "journal") != NULL)
     {
       *why = g_strdup ("\"journal\" is not a list");
       return NULL;
     }
-  for (guint i = 0; journal != NULL && i < json_array_get_length (json_node_get_array (journal)); i++)
+  for (guint i = 0; journal != NULL && i < journal->items->len; i++)
     {
-      JsonNode *e = json_array_get_element (json_node_get_array (journal), i);
-      JsonObject *s = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
-      const char *op = s != NULL ? json_object_get_string_member_with_default (s, "op", NULL) : NULL;
-      const char *arg = s != NULL ? json_object_get_string_member_with_default (s, "arg", NULL) : NULL;
+      const VmdevJson *e = g_ptr_array_index (journal->items, i);
+      const char *op = vmdev_json_get_string (e, "op", NULL);
+      const char *arg = vmdev_json_get_string (e, "arg", NULL);
 
       if (op == NULL || arg == NULL)
         {

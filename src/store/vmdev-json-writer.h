@@ -8,7 +8,6 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 #include <stdio.h>
 
 #include "util/vmdev-json.h"
@@ -31,9 +30,6 @@ void vmdev_json_writer_uint (VmdevJsonWriter *w, guint64 value);
 void vmdev_json_writer_raw (VmdevJsonWriter *w, const char *text);
 /* A value read by vmdev_json_parse() (kept unknown keys of a definition). */
 void vmdev_json_writer_value (VmdevJsonWriter *w, const VmdevJson *value);
-/* Any json-glib value (in vmdev-json-writer-glib.c: only programs that call
- * it link json-glib). */
-void vmdev_json_writer_node (VmdevJsonWriter *w, JsonNode *node);
 
 /* The text written so far (owned by @w). */
 const char *vmdev_json_writer_get (VmdevJsonWriter *w, gsize *out_len);

@@ -93,6 +93,143 @@ vmdev_json_object_set (VmdevJson *object, const char *name, VmdevJson *value)
   object_put (object, object_find (object, name), name, value);
 }
 
+VmdevJson *
+vmdev_json_string_new (const char *value)
+{
+  VmdevJson *v = value_new (VMDEV_JSON_STRING);
+
+  v->text = g_strdup (value);
+  return v;
+}
+
+VmdevJson *
+vmdev_json_int_new (gint64 value)
+{
+  VmdevJson *v = value_new (VMDEV_JSON_NUMBER);
+
+  v->text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+  return v;
+}
+
+VmdevJson *
+vmdev_json_boolean_new (gboolean value)
+{
+  VmdevJson *v = value_new (VMDEV_JSON_BOOLEAN);
+
+  v->boolean = value != FALSE;
+  return v;
+}
+
+VmdevJson *
+vmdev_json_null_new (void)
+{
+  return value_new (VMDEV_JSON_NULL);
+}
+
+VmdevJson *
+vmdev_json_array_new (void)
+{
+  VmdevJson *array = value_new (VMDEV_JSON_ARRAY);
+
+  array->items = g_ptr_array_new_with_free_func ((GDestroyNotify) vmdev_json_free);
+  return array;
+}
+
+void
+vmdev_json_array_add (VmdevJson *array, VmdevJson *value)
+{
+  g_return_if_fail (array->type == VMDEV_JSON_ARRAY);
+  g_ptr_array_add (array->items, value);
+}
+
+VmdevJson *
+vmdev_json_copy (const VmdevJson *value)
+{
+  VmdevJson *copy;
+
+  switch (value->type)
+    {
+    case VMDEV_JSON_ARRAY:
+      copy = vmdev_json_array_new ();
+      for (guint i = 0; i < value->items->len; i++)
+        vmdev_json_array_add (copy, vmdev_json_copy (g_ptr_array_index (value->items, i)));
+      return copy;
+    case VMDEV_JSON_OBJECT:
+      copy = vmdev_json_object_new ();
+      for (guint i = 0; i < value->items->len; i++)
+        {
+          const VmdevJsonMember *m = g_ptr_array_index (value->items, i);
+
+          object_put (copy, NULL, m->name, vmdev_json_copy (m->value));
+        }
+      return copy;
+    default:
+      copy = value_new (value->type);
+      copy->boolean = value->boolean;
+      copy->text = g_strdup (value->text);
+      return copy;
+    }
+}
+
+/* The member @name of @object if it has @type, else NULL. */
+static VmdevJson *
+member_of_type (const VmdevJson *object, const char *name, VmdevJsonType type)
+{
+  VmdevJsonMember *member;
+
+  if (object == NULL || object->type != VMDEV_JSON_OBJECT)
+    return NULL;
+  member = object_find (object, name);
+  return member != NULL && member->value->type == type ? member->value : NULL;
+}
+
+const char *
+vmdev_json_get_string (const VmdevJson *object, const char *name, const char *fallback)
+{
+  VmdevJson *v = member_of_type (object, name, VMDEV_JSON_STRING);
+
+  return v != NULL ? v->text : fallback;
+}
+
+gboolean
+vmdev_json_to_int (const VmdevJson *value, gint64 *out)
+{
+  if (value == NULL || value->type != VMDEV_JSON_NUMBER)
+    return FALSE;
+  /* The reader has checked the syntax: an integer is the digits with an
+   * optional '-'; g_ascii_string_to_signed refuses what does not fit. */
+  return strpbrk (value->text, ".eE") == NULL &&
+         g_ascii_string_to_signed (value->text, 10, G_MININT64, G_MAXINT64, out, NULL);
+}
+
+gint64
+vmdev_json_get_int (const VmdevJson *object, const char *name, gint64 fallback)
+{
+  gint64 n;
+
+  return vmdev_json_to_int (member_of_type (object, name, VMDEV_JSON_NUMBER), &n) ? n : fallback;
+}
+
+gboolean
+vmdev_json_get_boolean (const VmdevJson *object, const char *name, gboolean fallback)
+{
+  VmdevJson *v = member_of_type (object, name, VMDEV_JSON_BOOLEAN);
+
+  return v != NULL ? v->boolean : fallback;
+}
+
+VmdevJson *
+vmdev_json_get_object (const VmdevJson *object, const char *name)
+{
+  return member_of_type (object, name, VMDEV_JSON_OBJECT);
+}
+
+VmdevJson *
+vmdev_json_get_array (const VmdevJson *object, const char *name)
+{
+  return member_of_type (object, name, VMDEV_JSON_ARRAY);
+}
+
 const char *
 vmdev_json_type_name (const VmdevJson *value)
 {

@@ -53,6 +53,30 @@ VmdevJson *vmdev_json_object_get (const VmdevJson *object, const char *name);
 /* Adds @name: @value (taken) to @object, or replaces the value of @name. */
 void vmdev_json_object_set (VmdevJson *object, const char *name, VmdevJson *value);
 
+/* Values to build a document from; each is the caller's until added to an
+ * object or array (which then owns it). */
+VmdevJson *vmdev_json_string_new (const char *value);
+VmdevJson *vmdev_json_int_new (gint64 value);
+VmdevJson *vmdev_json_boolean_new (gboolean value);
+VmdevJson *vmdev_json_null_new (void);
+VmdevJson *vmdev_json_array_new (void);
+/* Appends @value (taken) to @array. */
+void vmdev_json_array_add (VmdevJson *array, VmdevJson *value);
+/* A deep copy of @value. */
+VmdevJson *vmdev_json_copy (const VmdevJson *value);
+
+/* Members of @object by type: the member @name when @object is an object and
+ * the member has that type, else @fallback (NULL for objects and arrays).
+ * An integer is a number without fraction or exponent within gint64. */
+const char *vmdev_json_get_string (const VmdevJson *object, const char *name,
+                                   const char *fallback);
+gint64 vmdev_json_get_int (const VmdevJson *object, const char *name, gint64 fallback);
+gboolean vmdev_json_get_boolean (const VmdevJson *object, const char *name, gboolean fallback);
+VmdevJson *vmdev_json_get_object (const VmdevJson *object, const char *name);
+VmdevJson *vmdev_json_get_array (const VmdevJson *object, const char *name);
+/* @value (NULL allowed) as an integer, as vmdev_json_get_int() reads one. */
+gboolean vmdev_json_to_int (const VmdevJson *value, gint64 *out);
+
 /* "an object", "a string", "null"...: for messages. */
 const char *vmdev_json_type_name (const VmdevJson *value);
 

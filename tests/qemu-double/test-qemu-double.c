@@ -3,6 +3,7 @@
 #include "qemu/vmdev-qmp.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-root.h"
 
 #include <errno.h>
@@ -319,10 +320,10 @@ static char *
 query_status (VmdevQmp *qmp)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
+  g_autoptr(VmdevJson) ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
 
   g_assert_no_error (error);
-  return g_strdup (json_object_get_string_member (json_node_get_object (ret), "status"));
+  return g_strdup (vmdev_json_get_string (ret, "status", NULL));
 }
 
 static void
@@ -339,7 +340,7 @@ static void
 expect_ok (VmdevQmp *qmp, const char *command, const char *args)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vmdev_qmp_execute_json (qmp, command, args, &error);
+  g_autoptr(VmdevJson) ret = vmdev_qmp_execute_json (qmp, command, args, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (ret);

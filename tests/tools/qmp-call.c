@@ -21,13 +21,14 @@
  * closes it after, so call this while no vmdev command is busy with the domain
  * (or expect it to wait, bounded by the timeout). */
 #include "qemu/vmdev-qmp.h"
+#include "store/vmdev-json-writer.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
 #include "util/vmdev-fd.h"
+#include "util/vmdev-json.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,51 +63,58 @@ fail (const GError *error)
 }
 
 static int
-compare_names (gconstpointer a, gconstpointer b)
+compare_members (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp ((*(const VmdevJsonMember *const *) a)->name,
+                 (*(const VmdevJsonMember *const *) b)->name);
 }
 
-/* --flat: every scalar under @node as "PATH=VALUE" (@path is its own path). */
+/* @value as compact JSON text. */
+static char *
+to_text (const VmdevJson *value)
+{
+  VmdevJsonWriter *w = vmdev_json_writer_new (FALSE);
+
+  vmdev_json_writer_value (w, value);
+  return vmdev_json_writer_finish (w, NULL);
+}
+
+/* --flat: every scalar under @value as "PATH=VALUE" (@path is its own path). */
 static void
-print_flat (GString *path, JsonNode *node)
+print_flat (GString *path, const VmdevJson *value)
 {
   gsize len = path->len;
 
-  if (JSON_NODE_HOLDS_OBJECT (node))
+  if (value->type == VMDEV_JSON_OBJECT)
     {
-      JsonObject *o = json_node_get_object (node);
-      g_autoptr(GList) members = json_object_get_members (o);
-      g_autoptr(GPtrArray) names = g_ptr_array_new ();
+      g_autoptr(GPtrArray) members = g_ptr_array_new ();
 
-      for (GList *l = members; l != NULL; l = l->next)
-        g_ptr_array_add (names, l->data);
-      g_ptr_array_sort (names, compare_names);
-      for (guint i = 0; i < names->len; i++)
+      for (guint i = 0; i < value->items->len; i++)
+        g_ptr_array_add (members, g_ptr_array_index (value->items, i));
+      g_ptr_array_sort (members, compare_members);
+      for (guint i = 0; i < members->len; i++)
         {
-          const char *name = g_ptr_array_index (names, i);
+          const VmdevJsonMember *member = g_ptr_array_index (members, i);
 
-          g_string_append_printf (path, ".%s", name);
-          print_flat (path, json_object_get_member (o, name));
+          g_string_append_printf (path, ".%s", member->name);
+          print_flat (path, member->value);
           g_string_truncate (path, len);
         }
     }
-  else if (JSON_NODE_HOLDS_ARRAY (node))
+  else if (value->type == VMDEV_JSON_ARRAY)
     {
-      JsonArray *a = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (a); i++)
+      for (guint i = 0; i < value->items->len; i++)
         {
           g_string_append_printf (path, "%s[%u]", len == 0 ? "." : "", i);
-          print_flat (path, json_array_get_element (a, i));
+          print_flat (path, g_ptr_array_index (value->items, i));
           g_string_truncate (path, len);
         }
     }
   else
     {
-      g_autofree char *value = json_to_string (node, FALSE);
+      g_autofree char *text = to_text (value);
 
-      printf ("%s=%s\n", path->len > 0 ? path->str : ".", value);
+      printf ("%s=%s\n", path->len > 0 ? path->str : ".", text);
     }
 }
 
@@ -117,7 +125,7 @@ main (int argc, char **argv)
   g_auto(VmdevFd) dir_fd = -1;
   VmdevDir dir = { -1, NULL };
   g_autoptr(VmdevQmp) qmp = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autofree char *dirname = NULL;
   g_autofree char *basename = NULL;
   const char *socket_path, *command, *arguments = NULL;
@@ -184,9 +192,9 @@ main (int argc, char **argv)
   if (ret == NULL)
     return fail (error);
 
-  if (raw && JSON_NODE_HOLDS_VALUE (ret) && json_node_get_value_type (ret) == G_TYPE_STRING)
+  if (raw && ret->type == VMDEV_JSON_STRING)
     {
-      const char *s = json_node_get_string (ret);
+      const char *s = ret->text;
 
       fputs (s, stdout);
       if (*s != '\0' && s[strlen (s) - 1] != '\n')
@@ -200,7 +208,7 @@ main (int argc, char **argv)
     }
   else
     {
-      g_autofree char *text = json_to_string (ret, FALSE);
+      g_autofree char *text = to_text (ret);
 
       printf ("%s\n", text);
     }

@@ -15,11 +15,13 @@
 #include "qemu/vmdev-qmp.h"
 #include "util/vmdev-dir.h"
 #include "util/vmdev-error.h"
+#include "util/vmdev-json.h"
 #include "util/vmdev-root.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>  /* the fake peer's own comparison of commands */
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -300,17 +302,16 @@ test_execute_ok (void)
   };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = NULL;
-  g_autoptr(JsonNode) added = NULL;
-  g_autoptr(JsonNode) cont = NULL;
+  g_autoptr(VmdevJson) status = NULL;
+  g_autoptr(VmdevJson) added = NULL;
+  g_autoptr(VmdevJson) cont = NULL;
   VmdevQmp *qmp = client_new (&peer, script, 2000);
 
   g_assert_true (vmdev_qmp_handshake (qmp, &error));
   status = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (status));
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (status), "status"), ==,
-                   "prelaunch");
+  g_assert_cmpint (status->type, ==, VMDEV_JSON_OBJECT);
+  g_assert_cmpstr (vmdev_json_get_string (status, "status", NULL), ==, "prelaunch");
   added = vmdev_qmp_execute_json (qmp, "device_add",
                                   "{\"driver\":\"vfio-pci\",\"id\":\"hostdev0\",\"sysfsdev\":"
                                   "\"/sys/bus/mdev/devices/c2177883-f1bb-47f0-914d-32a22e3a8804\"}",
@@ -342,7 +343,7 @@ test_execute_error (void)
   g_autoptr(GError) error2 = NULL;
   g_autofree char *cls = NULL;
   g_autofree char *cls2 = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   VmdevQmp *qmp = client_new (&peer, script, 2000);
 
   g_assert_true (vmdev_qmp_handshake (qmp, NULL));
@@ -369,21 +370,80 @@ test_execute_error (void)
   peer_assert_done (&peer);
 }
 
+/* The reply is the one whose id is the integer sent: an id of another type
+ * is not it, even with the same value. */
+static void
+test_execute_id_match (void)
+{
+  static const char *const script[] = {
+    GREETING, CAPS (1),
+    "> {\"execute\": \"query-status\", \"id\": 2}",
+    "< {\"return\": {\"status\": \"float\"}, \"id\": 2.0}",
+    "< {\"return\": {\"status\": \"string\"}, \"id\": \"2\"}",
+    "< {\"return\": {\"status\": \"earlier\"}, \"id\": 1}",
+    "< {\"return\": {\"status\": \"ours\"}, \"id\": 2}",
+    NULL
+  };
+  FakePeer peer;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
+  VmdevQmp *qmp = client_new (&peer, script, 2000);
+
+  g_assert_true (vmdev_qmp_handshake (qmp, &error));
+  ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vmdev_json_get_string (ret, "status", NULL), ==, "ours");
+  vmdev_qmp_free (qmp);
+  peer_assert_done (&peer);
+}
+
+/* The request as it goes out: compact, one line, members in this order. */
+static void
+test_execute_request_text (void)
+{
+  /* The peer expects another command: its complaint quotes the line sent. */
+  static const char *const script[] = {
+    GREETING, CAPS (1), "> {\"execute\": \"stop\", \"id\": 2}", NULL
+  };
+  FakePeer peer;
+  g_autofree char *failures = NULL;
+  VmdevQmp *qmp = client_new (&peer, script, 300);
+
+  g_assert_true (vmdev_qmp_handshake (qmp, NULL));
+  g_assert_null (vmdev_qmp_execute_json (qmp, "device_add",
+                                         "{ \"driver\" : \"vfio-pci\", \"id\": \"h\u00e9\\\"0\",\n"
+                                         "  \"bus\": \"pci.0\", \"addr\": 1.50, \"x\": [true, null] }",
+                                         NULL));
+  vmdev_qmp_free (qmp);
+  failures = peer_finish (&peer);
+  g_assert_nonnull (strstr (failures, "unexpected command {\"execute\":\"device_add\",\"arguments\":"
+                            "{\"driver\":\"vfio-pci\",\"id\":\"h\u00e9\\\"0\",\"bus\":\"pci.0\","
+                            "\"addr\":1.50,\"x\":[true,null]},\"id\":2} "));
+}
+
 static void
 test_bad_arguments (void)
 {
   static const char *const script[] = { GREETING, CAPS (1), NULL };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) array = json_from_string ("[1]", NULL);
+  g_autoptr(VmdevJson) array = vmdev_json_array_new ();
   VmdevQmp *qmp = client_new (&peer, script, 2000);
 
+  vmdev_json_array_add (array, vmdev_json_int_new (1));
   g_assert_true (vmdev_qmp_handshake (qmp, NULL));
   g_assert_null (vmdev_qmp_execute_json (qmp, "device_add", "{\"driver\":", &error));
   g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (vmdev_qmp_execute (qmp, "device_add", array, &error));
   g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (vmdev_qmp_execute_json (qmp, "device_add", "[1]", &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (vmdev_qmp_execute_json (qmp, "device_add", "{\"id\": \"\xff\"}", &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "not valid UTF-8"));
   vmdev_qmp_free (qmp);
   peer_assert_done (&peer);
 }
@@ -410,7 +470,7 @@ test_events (void)
   };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autoptr(VmdevQmpEvent) ev = NULL;
   g_autoptr(VmdevQmpEvent) ev1 = NULL;
   g_autoptr(VmdevQmpEvent) ev2 = NULL;
@@ -425,7 +485,7 @@ test_events (void)
   ev = vmdev_qmp_wait_event (qmp, "DEVICE_DELETED", "device", "hostdev0", 2000, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ev->name, ==, "DEVICE_DELETED");
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (ev->data), "path"), ==,
+  g_assert_cmpstr (vmdev_json_get_string (ev->data, "path", NULL), ==,
                    "/machine/peripheral/hostdev0");
   g_assert_cmpint (ev->timestamp_us, ==, G_GINT64_CONSTANT (1700000000000005));
   /* Before the reply: queued, handed out in order. */
@@ -436,12 +496,13 @@ test_events (void)
   g_assert_nonnull (ev1);
   ev2 = vmdev_qmp_pop_event (qmp);
   g_assert_cmpstr (ev2->name, ==, "DEVICE_DELETED");
-  g_assert_false (json_object_has_member (json_node_get_object (ev2->data), "device"));
+  g_assert_null (vmdev_json_object_get (ev2->data, "device"));
   /* An event without data gets an empty object. */
   ev3 = vmdev_qmp_wait_event (qmp, "STOP", NULL, NULL, 2000, &error);
   g_assert_no_error (error);
   g_assert_null (vmdev_qmp_pop_event (qmp));
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (ev3->data));
+  g_assert_cmpint (ev3->data->type, ==, VMDEV_JSON_OBJECT);
+  g_assert_cmpuint (ev3->data->items->len, ==, 0);
   g_assert_cmpint (ev3->timestamp_us, ==, 0);
   vmdev_qmp_free (qmp);
   peer_assert_done (&peer);
@@ -495,7 +556,7 @@ test_event_timeout (void)
   };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autoptr(VmdevQmpEvent) other = NULL;
   VmdevQmp *qmp = client_new (&peer, script, 2000);
   gint64 start;
@@ -531,7 +592,7 @@ test_command_timeout_late_reply (void)
   };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   VmdevQmp *qmp = client_new (&peer, script, 2000);
 
   g_assert_true (vmdev_qmp_handshake (qmp, &error));
@@ -544,8 +605,7 @@ test_command_timeout_late_reply (void)
   vmdev_qmp_set_timeout (qmp, 2000);
   ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (ret), "status"), ==,
-                   "paused");
+  g_assert_cmpstr (vmdev_json_get_string (ret, "status", NULL), ==, "paused");
   vmdev_qmp_free (qmp);
   peer_assert_done (&peer);
 }
@@ -592,11 +652,16 @@ test_malformed_reply (void)
     GREETING, CAPS (1), "> {\"execute\": \"query-status\", \"id\": 2}",
     "< {\"id\": 2}", NULL
   };
+  static const char *const bad_utf8[] = {
+    GREETING, CAPS (1), "> {\"execute\": \"query-status\", \"id\": 2}",
+    "< {\"return\": \"\xc3\x28\", \"id\": 2}", NULL
+  };
 
   check_broken_reply (trailing_comma, "malformed QMP message", 0);
   check_broken_reply (garbage, "malformed QMP message: expected '{', got byte 0x68", 0);
   check_broken_reply (not_object, "malformed QMP message: expected '{', got byte 0x5b", 0);
   check_broken_reply (neither, "reply has neither \"return\" nor \"error\"", 0);
+  check_broken_reply (bad_utf8, "malformed QMP message: not valid UTF-8", 0);
 }
 
 static void
@@ -625,7 +690,7 @@ test_oversized_reply (void)
   };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   VmdevQmp *qmp;
 
   check_broken_reply (small_cap, "QMP message larger than 4096 bytes", 4096);
@@ -637,7 +702,8 @@ test_oversized_reply (void)
   g_assert_true (vmdev_qmp_handshake (qmp, &error));
   ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (strlen (json_node_get_string (ret)), ==, strlen (pad_exact));
+  g_assert_cmpint (ret->type, ==, VMDEV_JSON_STRING);
+  g_assert_cmpuint (strlen (ret->text), ==, strlen (pad_exact));
   vmdev_qmp_free (qmp);
   peer_assert_done (&peer);
   check_broken_reply (default_cap, "QMP message larger than 16777216 bytes", 0);
@@ -686,7 +752,7 @@ test_pretty_and_split (void)
   };
   FakePeer peer;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autoptr(VmdevQmpEvent) a = NULL;
   g_autoptr(VmdevQmpEvent) b = NULL;
   VmdevQmp *qmp = client_new (&peer, script, 2000);
@@ -694,8 +760,7 @@ test_pretty_and_split (void)
   g_assert_true (vmdev_qmp_handshake (qmp, &error));
   ret = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (ret), "status"), ==,
-                   "r}u{n\"ning");
+  g_assert_cmpstr (vmdev_json_get_string (ret, "status", NULL), ==, "r}u{n\"ning");
   b = vmdev_qmp_wait_event (qmp, "B", NULL, NULL, 2000, &error);
   g_assert_no_error (error);
   a = vmdev_qmp_pop_event (qmp);
@@ -868,8 +933,8 @@ test_real_qemu (void)
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevQmp) qmp = NULL;
-  g_autoptr(JsonNode) status = NULL;
-  g_autoptr(JsonNode) ret = NULL;
+  g_autoptr(VmdevJson) status = NULL;
+  g_autoptr(VmdevJson) ret = NULL;
   g_autoptr(VmdevQmpEvent) ev = NULL;
   GPid pid;
   int wstatus = -1;
@@ -905,29 +970,27 @@ test_real_qemu (void)
 
   status = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (status), "status"), ==,
-                   "prelaunch");
-  g_clear_pointer (&status, json_node_unref);
+  g_assert_cmpstr (vmdev_json_get_string (status, "status", NULL), ==, "prelaunch");
+  g_clear_pointer (&status, vmdev_json_free);
 
   ret = vmdev_qmp_execute (qmp, "cont", NULL, &error);
   g_assert_no_error (error);
-  g_clear_pointer (&ret, json_node_unref);
+  g_clear_pointer (&ret, vmdev_json_free);
   ev = vmdev_qmp_wait_event (qmp, "RESUME", NULL, NULL, 5000, &error);
   g_assert_no_error (error);
   g_clear_pointer (&ev, vmdev_qmp_event_free);
   status = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
-  g_assert_true (json_object_get_boolean_member (json_node_get_object (status), "running"));
-  g_clear_pointer (&status, json_node_unref);
+  g_assert_true (vmdev_json_get_boolean (status, "running", FALSE));
+  g_clear_pointer (&status, vmdev_json_free);
 
   ret = vmdev_qmp_execute (qmp, "stop", NULL, &error);
   g_assert_no_error (error);
-  g_clear_pointer (&ret, json_node_unref);
+  g_clear_pointer (&ret, vmdev_json_free);
   ev = vmdev_qmp_wait_event (qmp, "STOP", NULL, NULL, 5000, &error);
   g_assert_no_error (error);
   g_clear_pointer (&ev, vmdev_qmp_event_free);
   status = vmdev_qmp_execute (qmp, "query-status", NULL, &error);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (status), "status"), ==,
-                   "paused");
+  g_assert_cmpstr (vmdev_json_get_string (status, "status", NULL), ==, "paused");
 
   /* QEMU's own error reply. */
   g_assert_null (vmdev_qmp_execute_json (qmp, "device_del", "{\"id\":\"nosuch\"}", &error));
@@ -972,6 +1035,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qmp/handshake/not-greeting", test_handshake_not_greeting);
   g_test_add_func ("/qmp/execute/ok", test_execute_ok);
   g_test_add_func ("/qmp/execute/error", test_execute_error);
+  g_test_add_func ("/qmp/execute/id-match", test_execute_id_match);
+  g_test_add_func ("/qmp/execute/request-text", test_execute_request_text);
   g_test_add_func ("/qmp/execute/bad-arguments", test_bad_arguments);
   g_test_add_func ("/qmp/execute/timeout-late-reply", test_command_timeout_late_reply);
   g_test_add_func ("/qmp/events/queue", test_events);

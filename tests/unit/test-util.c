@@ -398,6 +398,60 @@ test_json_errors (void)
   g_assert_cmpstr (error->message, ==, "line 1, column 513: nested deeper than 512 levels");
 }
 
+/* Building values and reading members by type: what QMP, status.json and
+ * the claims read and write. */
+static void
+test_json_accessors (void)
+{
+  const char *text = "{\"s\": \"x\", \"i\": -42, \"big\": 9223372036854775808, \"f\": 1.5,"
+                     " \"e\": 1e3, \"t\": true, \"o\": {\"k\": 1}, \"a\": [1, \"b\"], \"n\": null}";
+  g_autoptr(VmdevJson) o = NULL;
+  g_autoptr(VmdevJson) built = vmdev_json_object_new ();
+  g_autoptr(VmdevJson) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  VmdevJson *arr;
+  gint64 n;
+
+  g_assert_true (vmdev_json_parse (text, strlen (text), &o, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (vmdev_json_get_string (o, "s", NULL), ==, "x");
+  g_assert_cmpstr (vmdev_json_get_string (o, "i", "fb"), ==, "fb");     /* not a string */
+  g_assert_cmpstr (vmdev_json_get_string (o, "missing", NULL), ==, NULL);
+  g_assert_cmpint (vmdev_json_get_int (o, "i", 0), ==, -42);
+  g_assert_cmpint (vmdev_json_get_int (o, "big", 7), ==, 7);            /* beyond gint64 */
+  g_assert_cmpint (vmdev_json_get_int (o, "f", 7), ==, 7);              /* a fraction */
+  g_assert_cmpint (vmdev_json_get_int (o, "e", 7), ==, 7);              /* an exponent */
+  g_assert_cmpint (vmdev_json_get_int (o, "s", 7), ==, 7);
+  g_assert_true (vmdev_json_get_boolean (o, "t", FALSE));
+  g_assert_true (vmdev_json_get_boolean (o, "n", TRUE));                /* null: the fallback */
+  g_assert_cmpint (vmdev_json_get_int (vmdev_json_get_object (o, "o"), "k", 0), ==, 1);
+  g_assert_null (vmdev_json_get_object (o, "a"));
+  arr = vmdev_json_get_array (o, "a");
+  g_assert_nonnull (arr);
+  g_assert_cmpuint (arr->items->len, ==, 2);
+  g_assert_true (vmdev_json_to_int (arr->items->pdata[0], &n) && n == 1);
+  g_assert_false (vmdev_json_to_int (arr->items->pdata[1], &n));
+  g_assert_false (vmdev_json_to_int (NULL, &n));
+  /* Members of what is not an object: the fallback, no warning. */
+  g_assert_cmpint (vmdev_json_get_int (arr, "k", 3), ==, 3);
+  g_assert_null (vmdev_json_get_array (NULL, "a"));
+
+  vmdev_json_object_set (built, "s", vmdev_json_string_new ("q\"uote"));
+  vmdev_json_object_set (built, "i", vmdev_json_int_new (G_MININT64));
+  vmdev_json_object_set (built, "b", vmdev_json_boolean_new (42));
+  vmdev_json_object_set (built, "n", vmdev_json_null_new ());
+  arr = vmdev_json_array_new ();
+  vmdev_json_array_add (arr, vmdev_json_int_new (5));
+  vmdev_json_object_set (built, "a", arr);
+  copy = vmdev_json_copy (built);
+  vmdev_json_object_set (built, "s", vmdev_json_string_new ("changed"));
+  g_assert_cmpstr (vmdev_json_get_string (copy, "s", NULL), ==, "q\"uote");
+  g_assert_cmpint (vmdev_json_get_int (copy, "i", 0), ==, G_MININT64);
+  g_assert_true (vmdev_json_get_boolean (copy, "b", FALSE));
+  g_assert_cmpint (((VmdevJson *) vmdev_json_object_get (copy, "n"))->type, ==, VMDEV_JSON_NULL);
+  g_assert_true (vmdev_json_to_int (vmdev_json_get_array (copy, "a")->items->pdata[0], &n) && n == 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,5 +469,6 @@ main (int argc, char **argv)
   g_test_add_func ("/util/error/io-error-is-gio", test_io_error_is_gio);
   g_test_add_func ("/util/json/values", test_json_values);
   g_test_add_func ("/util/json/errors", test_json_errors);
+  g_test_add_func ("/util/json/accessors", test_json_accessors);
   return g_test_run ();
 }
