@@ -26,11 +26,11 @@ module_path (void)
   return g_strdup (VMDEV_DOMAIN_MODULE_INSTALLED);
 }
 
-int
-vmdev_cli_domain_module_run (VmdevCli *cli, int argc, char **argv)
+gpointer
+vmdev_cli_domain_module_symbol (VmdevCli *cli, const char *symbol)
 {
   g_autofree char *path = module_path ();
-  VmdevCliGroupFunc group;
+  gpointer function;
   void *module;
 
   /* Lazy binding: only the functions this command calls are resolved.
@@ -41,15 +41,27 @@ vmdev_cli_domain_module_run (VmdevCli *cli, int argc, char **argv)
       fflush (stdout);
       fprintf (stderr, "%s: loading the domain commands: %s (reinstall vmdev, or set "
                "VMDEV_DOMAIN_MODULE to the module's path)\n", cli->prog, dlerror ());
-      return VMDEV_EXIT_FAILURE;
+      return NULL;
     }
-  group = (VmdevCliGroupFunc) dlsym (module, VMDEV_DOMAIN_MODULE_ENTRY);
-  if (group == NULL)
+  function = dlsym (module, symbol);
+  if (function == NULL)
     {
       fflush (stdout);
       fprintf (stderr, "%s: loading the domain commands: %s has no %s (a module of another "
-               "vmdev version? reinstall vmdev)\n", cli->prog, path, VMDEV_DOMAIN_MODULE_ENTRY);
-      return VMDEV_EXIT_FAILURE;
+               "vmdev version? reinstall vmdev)\n", cli->prog, path, symbol);
+      return NULL;
     }
-  return group (cli, argc, argv);
+  return function;
+}
+
+int
+vmdev_cli_domain_module_run (VmdevCli *cli, int argc, char **argv)
+{
+  VmdevCliGroupFunc group;
+  int status;
+
+  if (vmdev_cli_domain_destroy_light (cli, argc, argv, &status))
+    return status;
+  group = (VmdevCliGroupFunc) vmdev_cli_domain_module_symbol (cli, VMDEV_DOMAIN_MODULE_ENTRY);
+  return group != NULL ? group (cli, argc, argv) : VMDEV_EXIT_FAILURE;
 }

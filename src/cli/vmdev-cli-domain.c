@@ -5,6 +5,7 @@
 #include "conf/vmdev-domain-defaults.h"
 #include "conf/vmdev-domain-format.h"
 #include "conf/vmdev-domain-parse.h"
+#include "domain/vmdev-domain-live.h"
 #include "domain/vmdev-domain-prepare.h"
 #include "domain/vmdev-domain-run.h"
 #include "qemu/vmdev-qemu-command.h"
@@ -639,6 +640,29 @@ vmdev_cli_domain_destroy (VmdevDomainArgs *args)
     return vmdev_cli_domain_fail (args, "destroying a domain", error);
   printf ("Domain '%s' destroyed\n", args->pos[0]);
   return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+}
+
+int
+vmdev_cli_domain_settle (VmdevCli *cli, const char *name)
+{
+  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (cli);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevDomainStatus) st = NULL;
+
+  if (root == NULL)
+    return VMDEV_EXIT_FAILURE;
+  /* Releases what the dead monitor held; a stale status is removed. */
+  vmdev_domain_reconcile (root);
+  st = vmdev_domain_get_status (root, name, FALSE, &error);
+  if (st != NULL)
+    g_set_error (&error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
+                 "domain '%s' was started again meanwhile", name);
+  if (error != NULL)
+    {
+      g_prefix_error (&error, "destroying a domain: ");
+      return vmdev_cli_report (cli, error);
+    }
+  return VMDEV_EXIT_OK;
 }
 
 int

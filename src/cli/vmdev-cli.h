@@ -39,6 +39,17 @@ int vmdev_cli_finish_output (VmdevCli *cli, int status);
 int vmdev_cli_mdev (VmdevCli *cli, int argc, char **argv);
 int vmdev_cli_domain (VmdevCli *cli, int argc, char **argv);
 /* `vmdev domain` in the light binary: loads the domain module and runs
- * vmdev_cli_domain() from it (its only exported symbol). */
+ * vmdev_cli_domain() from it (but see vmdev_cli_domain_destroy_light()). */
 int vmdev_cli_domain_module_run (VmdevCli *cli, int argc, char **argv);
 #define VMDEV_DOMAIN_MODULE_ENTRY "vmdev_cli_domain"
+/* The function @symbol of the domain module (one of the two it exports);
+ * prints why and returns NULL when it cannot be had. */
+gpointer vmdev_cli_domain_module_symbol (VmdevCli *cli, const char *symbol);
+/* `vmdev domain destroy NAME` without the module when the domain runs under a
+ * live monitor (the usual case): TRUE and *@out_status when it was handled,
+ * FALSE when the module must do it (nothing done yet). */
+gboolean vmdev_cli_domain_destroy_light (VmdevCli *cli, int argc, char **argv, int *out_status);
+/* In the module: after the light destroy stopped QEMU but the monitor did not
+ * clean up (it died): reconcile, then 0 when the domain is gone. */
+int vmdev_cli_domain_settle (VmdevCli *cli, const char *name);
+#define VMDEV_DOMAIN_MODULE_SETTLE "vmdev_cli_domain_settle"

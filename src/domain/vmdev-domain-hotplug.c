@@ -4,6 +4,7 @@
 
 #include "conf/vmdev-domain-defaults.h"
 #include "conf/vmdev-hostdev.h"
+#include "domain/vmdev-domain-live.h"
 #include "domain/vmdev-domain-prepare.h"
 #include "domain/vmdev-domain-run.h"
 #include "domain/vmdev-domain-status.h"

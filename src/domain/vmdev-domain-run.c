@@ -5,7 +5,9 @@
 #include "conf/vmdev-domain-format.h"
 #include "conf/vmdev-domain-parse.h"
 #include "domain/vmdev-domain-hotplug.h"
+#include "domain/vmdev-domain-live.h"
 #include "domain/vmdev-domain-prepare.h"
+#include "domain/vmdev-domain-stop.h"
 #include "host/vmdev-host.h"
 #include "hostprep/vmdev-namespace.h"
 #include "hostprep/vmdev-privileges.h"
@@ -542,56 +544,6 @@ ready_read (int fd, GString *acc, gint64 deadline, gboolean *timed_out)
     }
 }
 
-/* Sleeps until process @pid exits or @deadline (monotonic us) passes, woken
- * by a pidfd the moment it exits; FALSE when no pidfd could be had (the
- * caller polls instead).  @start_time (0: any) guards against a reused pid. */
-static gboolean
-pidfd_sleep (gint64 pid, guint64 start_time, gint64 deadline)
-{
-  g_auto(VmdevFd) fd = (int) syscall (SYS_pidfd_open, (pid_t) pid, 0);
-  guint64 t;
-
-  if (fd < 0)
-    return FALSE;
-  /* The pid may have been reused before the pidfd was taken. */
-  t = vmdev_proc_start_time (pid);
-  if (t == 0 || (start_time != 0 && t != start_time))
-    return TRUE;
-  for (;;)
-    {
-      struct pollfd p = { .fd = fd, .events = POLLIN };
-      gint64 left = (deadline - g_get_monotonic_time () + 999) / 1000;
-
-      if (left <= 0 || poll (&p, 1, (int) MIN (left, G_MAXINT)) >= 0 || errno != EINTR)
-        return TRUE;
-    }
-}
-
-static gboolean
-wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
-{
-  gulong step_us = 1000;  /* without a pidfd: polls back off from 1 ms to 20 ms */
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  gboolean slept = FALSE;
-
-  for (;;)
-    {
-      guint64 t = vmdev_proc_start_time (pid);
-
-      if (t == 0 || (start_time != 0 && t != start_time))
-        return TRUE;
-      if (g_get_monotonic_time () >= deadline)
-        return FALSE;
-      if (!slept && pidfd_sleep (pid, start_time, deadline))
-        {
-          slept = TRUE;
-          continue;
-        }
-      g_usleep (step_us);
-      step_us = MIN (step_us * 2, 20 * 1000);
-    }
-}
-
 /* DESIGN.md §7 step 5: what QEMU's private /dev holds (after the labels,
  * whose owner and label the nodes copy). */
 static VmdevNamespacePlan *
@@ -747,7 +699,7 @@ launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
           g_autofree char *tail = NULL;
 
           /* The monitor has logged and cleaned up before saying so. */
-          wait_pid_gone (monitor_pid, 0, 5000);
+          vmdev_domain_wait_pid_gone (monitor_pid, 0, 5000);
           tail = log_tail (root, def->name, 8);
           g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
                        "domain '%s': %s; the log says:%s", def->name, line + 4, tail);
@@ -760,7 +712,7 @@ launch (VmdevRoot *root, const VmdevDomain *def, GPtrArray *hostdevs,
     kill ((pid_t) monitor_pid, SIGKILL);
   if (qemu_pid > 0)
     kill ((pid_t) qemu_pid, SIGKILL);
-  wait_pid_gone (qemu_pid, 0, 5000);
+  vmdev_domain_wait_pid_gone (qemu_pid, 0, 5000);
   vmdev_domain_remove_run_dir (root, def->name);
   if (timed_out)
     g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
@@ -920,35 +872,6 @@ vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused, gu
 
 /* ---- stop, QMP ------------------------------------------------------------ */
 
-static gboolean
-wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_ms)
-{
-  gulong step_us = 1000;  /* polls back off from 1 ms to 20 ms */
-  g_autofree char *rel = vmdev_domain_run_rel (st->name);
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  struct stat sb;
-
-  gboolean slept = FALSE;
-
-  for (;;)
-    {
-      if (fstatat (vmdev_root_fd (root), rel, &sb, 0) < 0)
-        return TRUE;
-      if (vmdev_proc_start_time (st->monitor_pid) == 0)
-        return FALSE;
-      if (g_get_monotonic_time () >= deadline)
-        return FALSE;
-      /* The monitor exits right after removing the directory. */
-      if (!slept && pidfd_sleep (st->monitor_pid, 0, deadline))
-        {
-          slept = TRUE;
-          continue;
-        }
-      g_usleep (step_us);
-      step_us = MIN (step_us * 2, 20 * 1000);
-    }
-}
-
 /* The status of a running domain; VMDEV_ERROR_NOT_FOUND when it does not run. */
 static VmdevDomainStatus *
 get_running_status (VmdevRoot *root, const char *name, GError **error)
@@ -975,21 +898,10 @@ vmdev_domain_destroy (VmdevRoot *root, const char *name, GError **error)
   st = get_running_status (root, name, error);
   if (st == NULL)
     return FALSE;
-  kill ((pid_t) st->pid, SIGTERM);
-  if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
-    {
-      if (vmdev_domain_status_alive (st))
-        kill ((pid_t) st->pid, SIGKILL);
-      if (!wait_pid_gone (st->pid, st->pid_start_time, VMDEV_DOMAIN_STOP_TIMEOUT_MS))
-        {
-          g_set_error (error, VMDEV_ERROR, VMDEV_ERROR_TIMEOUT,
-                       "domain '%s': QEMU (pid %" G_GINT64_FORMAT ") survived SIGKILL for %d s",
-                       name, st->pid, VMDEV_DOMAIN_STOP_TIMEOUT_MS / 1000);
-          return FALSE;
-        }
-    }
+  if (!vmdev_domain_kill (st, error))
+    return FALSE;
   /* The monitor cleans up; if it is gone too, reconcile does. */
-  wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
+  vmdev_domain_wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
   after = vmdev_domain_get_status (root, name, FALSE, &local);
   if (local != NULL)
     {
@@ -1051,9 +963,9 @@ vmdev_domain_wait_stopped (VmdevRoot *root, const char *name, guint timeout_ms)
 
   if (st == NULL)
     return TRUE;
-  if (!wait_pid_gone (st->pid, st->pid_start_time, timeout_ms))
+  if (!vmdev_domain_wait_pid_gone (st->pid, st->pid_start_time, timeout_ms))
     return FALSE;
-  wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
+  vmdev_domain_wait_run_dir_gone (root, st, VMDEV_DOMAIN_STOP_TIMEOUT_MS);
   g_clear_pointer (&st, vmdev_domain_status_free);
   st = vmdev_domain_get_status (root, name, FALSE, NULL);
   return st == NULL;

@@ -13,12 +13,11 @@
 
 #include "conf/vmdev-domain.h"
 #include "domain/vmdev-domain-status.h"
+#include "domain/vmdev-domain-stop.h"
 #include "util/vmdev-root.h"
 
 /* How long `start` waits for QEMU to run and the status to be written. */
 #define VMDEV_DOMAIN_START_TIMEOUT_MS 30000
-/* How long `destroy` waits after SIGTERM, then after SIGKILL, then for the monitor. */
-#define VMDEV_DOMAIN_STOP_TIMEOUT_MS 10000
 /* The bound of a QMP command sent by vmdev (query-status, stop, cont, ...). */
 #define VMDEV_DOMAIN_QMP_TIMEOUT_MS 5000
 

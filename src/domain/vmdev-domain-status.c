@@ -2,8 +2,6 @@
  * domain.  See vmdev-domain-status.h. */
 #include "domain/vmdev-domain-status.h"
 
-#include "conf/vmdev-domain-format.h"
-#include "conf/vmdev-domain-parse.h"
 #include "host/vmdev-host.h"
 #include "qemu/vmdev-qemu-command.h"
 #include "store/vmdev-json-writer.h"
@@ -207,10 +205,8 @@ vmdev_domain_status_write (VmdevDir *dir, const VmdevDomainStatus *st, GError **
                                  error);
 }
 
-/* Reads @file of the runtime directory of @name; FALSE and no error when the
- * directory or the file does not exist. */
-static gboolean
-run_file_read (VmdevRoot *root, const char *name, const char *file, char **out_path,
+gboolean
+vmdev_domain_run_file_read (VmdevRoot *root, const char *name, const char *file, char **out_path,
                char **out_data, gsize *out_len, GError **error)
 {
   g_autofree char *rel = vmdev_domain_run_rel (name);
@@ -264,7 +260,7 @@ vmdev_domain_status_read (VmdevRoot *root, const char *name, GError **error)
   g_autofree char *path = NULL, *data = NULL;
   gsize len = 0;
 
-  if (!run_file_read (root, name, VMDEV_DOMAIN_STATUS_FILE, &path, &data, &len, error))
+  if (!vmdev_domain_run_file_read (root, name, VMDEV_DOMAIN_STATUS_FILE, &path, &data, &len, error))
     return NULL;
   if (!g_utf8_validate_len (data, len, NULL))
     g_set_error (&local, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG, "not UTF-8 text");
@@ -295,36 +291,6 @@ vmdev_domain_status_read (VmdevRoot *root, const char *name, GError **error)
       return NULL;
     }
   return g_steal_pointer (&st);
-}
-
-VmdevDomain *
-vmdev_domain_live_read (VmdevRoot *root, const char *name, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  g_autofree char *path = NULL, *data = NULL;
-  gsize len = 0;
-  VmdevDomain *def;
-
-  if (!run_file_read (root, name, VMDEV_DOMAIN_LIVE_FILE, &path, &data, &len, &local))
-    {
-      if (local == NULL)
-        g_set_error (&local, VMDEV_ERROR, VMDEV_ERROR_NOT_FOUND,
-                     "domain '%s' has no live definition (it is not running)", name);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  def = vmdev_domain_parse (data, len, 0, error);
-  if (def == NULL)
-    g_prefix_error (error, "%s: ", path);
-  return def;
-}
-
-gboolean
-vmdev_domain_live_write (VmdevDir *dir, const VmdevDomain *def, GError **error)
-{
-  g_autofree char *xml = vmdev_domain_format (def);
-
-  return vmdev_dir_write_atomic (dir, VMDEV_DOMAIN_LIVE_FILE, xml, strlen (xml), 0600, error);
 }
 
 void

@@ -73,9 +73,11 @@ VmdevDomainStatus *vmdev_domain_status_read (VmdevRoot *root, const char *name,
 gboolean vmdev_domain_status_write (VmdevDir *dir, const VmdevDomainStatus *st,
                                     GError **error);
 
-/* The live definition of @name (domain.xml of its runtime directory). */
-VmdevDomain *vmdev_domain_live_read (VmdevRoot *root, const char *name, GError **error);
-gboolean vmdev_domain_live_write (VmdevDir *dir, const VmdevDomain *def, GError **error);
+/* Reads @file of the runtime directory of @name (*@out_path: its display
+ * path); FALSE and no error when the directory or the file does not exist. */
+gboolean vmdev_domain_run_file_read (VmdevRoot *root, const char *name, const char *file,
+                                     char **out_path, char **out_data, gsize *out_len,
+                                     GError **error);
 
 /* Removes the runtime directory of @name (its files, then itself). */
 void vmdev_domain_remove_run_dir (VmdevRoot *root, const char *name);

@@ -211,4 +211,22 @@ is "$(ls "/proc/$hpid/root/dev/vfio" | tr '\n' ' ')" "vfio " "its node left QEMU
 ok $? "and removes the mdev"
 run domain destroy vhp
 is "$(ls -A "$root/run/vmdev/d")" "" "no runtime dirs left"
+# --- destroy in the light binary, and a monitor that dies during it: the
+# release falls to the module's reconcile (vmdev_cli_domain_settle)
+domain vmd "$(managed nvidia-63)"
+run domain start vmd
+ud=$(status_json vmd | jq -r '.hostdevs[0].uuid')
+m=$(json_get "$(status_json vmd)" monitor_pid)
+kill -STOP "$m"
+"$VMDEV" -v domain destroy vmd > "$tmp_root/d.out" 2> "$tmp_root/d.err" &
+dpid=$!
+sleep 0.3
+kill -9 "$m"
+wait "$dpid"
+is "$?|$(cat "$tmp_root/d.out")" "0|Domain 'vmd' destroyed" \
+  "destroy whose monitor dies during the stop succeeds"
+like "$(cat "$tmp_root/d.err")" "without the domain module" "it went the light way (-v says so)"
+[ -n "$ud" ] && [ ! -e "$root/sys/bus/mdev/devices/$ud" ] && [ -z "$(ls -A "$claims")" ] &&
+  [ ! -e "$root/run/vmdev/d/vmd" ]
+ok $? "the dead monitor's release was done by reconcile: mdev removed, no claim, no runtime dir"
 finish
