@@ -342,27 +342,6 @@ next_message (VmdevQmp *qmp, gint64 deadline, const char *what, GError **error)
     }
 }
 
-/* Takes the value of the member @name out of the object @object, leaving a
- * null in its place; NULL when there is no such member.  A reply's "return"
- * may be megabytes: handed over, not copied. */
-static VmdevJson *
-steal_member (VmdevJson *object, const char *name)
-{
-  for (guint i = 0; i < object->items->len; i++)
-    {
-      VmdevJsonMember *member = g_ptr_array_index (object->items, i);
-
-      if (strcmp (member->name, name) == 0)
-        {
-          VmdevJson *value = member->value;
-
-          member->value = vmdev_json_null_new ();
-          return value;
-        }
-    }
-  return NULL;
-}
-
 /* Queues the event @msg (its "data" is taken out of it). */
 static void
 queue_event (VmdevQmp *qmp, VmdevJson *msg)
@@ -375,7 +354,7 @@ queue_event (VmdevQmp *qmp, VmdevJson *msg)
     event->timestamp_us = vmdev_json_get_int (ts, "seconds", 0) * G_USEC_PER_SEC +
                           vmdev_json_get_int (ts, "microseconds", 0);
   if (vmdev_json_get_object (msg, "data") != NULL)
-    event->data = steal_member (msg, "data");
+    event->data = vmdev_json_object_take (msg, "data");
   else
     event->data = vmdev_json_object_new ();
   g_debug ("%s: event %s", qmp->peer, event->name);
@@ -529,7 +508,7 @@ execute_until (VmdevQmp *qmp, const char *command, const VmdevJson *arguments, g
           g_debug ("%s: dropping a reply to an earlier command", qmp->peer);
           continue;
         }
-      if ((ret = steal_member (msg, "return")) != NULL)
+      if ((ret = vmdev_json_object_take (msg, "return")) != NULL)
         {
           drain_buffered (qmp);
           return ret;

@@ -68,6 +68,21 @@ vmdev_json_object_get (const VmdevJson *object, const char *name)
   return member != NULL ? member->value : NULL;
 }
 
+VmdevJson *
+vmdev_json_object_take (VmdevJson *object, const char *name)
+{
+  VmdevJsonMember *member;
+  VmdevJson *value;
+
+  g_return_val_if_fail (object->type == VMDEV_JSON_OBJECT, NULL);
+  member = object_find (object, name);
+  if (member == NULL)
+    return NULL;
+  value = g_steal_pointer (&member->value);
+  g_ptr_array_remove (object->items, member);  /* frees the member and its name */
+  return value;
+}
+
 /* Replaces the value of @member, or adds @name: @value to @object when
  * @member is NULL; returns the member. */
 static VmdevJsonMember *

@@ -50,6 +50,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmdevJson, vmdev_json_free)
 VmdevJson *vmdev_json_object_new (void);
 /* The member @name of the object @object, or NULL. */
 VmdevJson *vmdev_json_object_get (const VmdevJson *object, const char *name);
+/* Takes the member @name out of @object and returns its value (the
+ * caller's), or NULL: a large value is handed over, not copied. */
+VmdevJson *vmdev_json_object_take (VmdevJson *object, const char *name);
 /* Adds @name: @value (taken) to @object, or replaces the value of @name. */
 void vmdev_json_object_set (VmdevJson *object, const char *name, VmdevJson *value);
 

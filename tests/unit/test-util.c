@@ -450,6 +450,17 @@ test_json_accessors (void)
   g_assert_true (vmdev_json_get_boolean (copy, "b", FALSE));
   g_assert_cmpint (((VmdevJson *) vmdev_json_object_get (copy, "n"))->type, ==, VMDEV_JSON_NULL);
   g_assert_true (vmdev_json_to_int (vmdev_json_get_array (copy, "a")->items->pdata[0], &n) && n == 5);
+  /* take: the value is the caller's, the member is gone, the rest stays. */
+  {
+    g_autoptr(VmdevJson) taken = vmdev_json_object_take (copy, "a");
+
+    g_assert_nonnull (taken);
+    g_assert_cmpint (taken->type, ==, VMDEV_JSON_ARRAY);
+    g_assert_null (vmdev_json_object_get (copy, "a"));
+    g_assert_null (vmdev_json_object_take (copy, "a"));
+    g_assert_cmpuint (copy->items->len, ==, 4);
+    g_assert_cmpstr (vmdev_json_get_string (copy, "s", NULL), ==, "q\"uote");
+  }
 }
 
 int
