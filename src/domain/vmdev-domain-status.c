@@ -131,45 +131,24 @@ vmdev_domain_status_alive (const VmdevDomainStatus *st)
   return t != 0 && t == st->pid_start_time;
 }
 
-static void
-add_string (VmdevJsonWriter *w, const char *key, const char *value)
-{
-  vmdev_json_writer_key (w, key);
-  vmdev_json_writer_string (w, value);
-}
-
-static void
-add_uint (VmdevJsonWriter *w, const char *key, guint64 value)
-{
-  vmdev_json_writer_key (w, key);
-  vmdev_json_writer_uint (w, value);
-}
-
-static void
-add_boolean (VmdevJsonWriter *w, const char *key, gboolean value)
-{
-  vmdev_json_writer_key (w, key);
-  vmdev_json_writer_raw (w, value ? "true" : "false");
-}
-
 static char *
 status_to_json (const VmdevDomainStatus *st)
 {
   VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
 
   vmdev_json_writer_begin_object (w);
-  add_uint (w, "version", VMDEV_DOMAIN_STATUS_VERSION);
-  add_string (w, "name", st->name);
-  add_string (w, "uuid", st->uuid);
-  add_string (w, "state", st->state);
-  add_uint (w, "pid", (guint64) MAX (st->pid, 0));
-  add_uint (w, "pid_start_time", st->pid_start_time);
-  add_uint (w, "monitor_pid", (guint64) MAX (st->monitor_pid, 0));
-  add_string (w, "started", st->started);
-  add_string (w, "qmp", st->qmp);
-  add_string (w, "log", st->log);
+  vmdev_json_writer_member_uint (w, "version", VMDEV_DOMAIN_STATUS_VERSION);
+  vmdev_json_writer_member_string (w, "name", st->name);
+  vmdev_json_writer_member_string (w, "uuid", st->uuid);
+  vmdev_json_writer_member_string (w, "state", st->state);
+  vmdev_json_writer_member_uint (w, "pid", (guint64) MAX (st->pid, 0));
+  vmdev_json_writer_member_uint (w, "pid_start_time", st->pid_start_time);
+  vmdev_json_writer_member_uint (w, "monitor_pid", (guint64) MAX (st->monitor_pid, 0));
+  vmdev_json_writer_member_string (w, "started", st->started);
+  vmdev_json_writer_member_string (w, "qmp", st->qmp);
+  vmdev_json_writer_member_string (w, "log", st->log);
   if (st->mcs != NULL)
-    add_string (w, "mcs", st->mcs);
+    vmdev_json_writer_member_string (w, "mcs", st->mcs);
   vmdev_json_writer_key (w, "hostdevs");
   vmdev_json_writer_begin_array (w);
   for (guint i = 0; i < st->hostdevs->len; i++)
@@ -177,17 +156,17 @@ status_to_json (const VmdevDomainStatus *st)
       const VmdevDomainStatusHostdev *h = g_ptr_array_index (st->hostdevs, i);
 
       vmdev_json_writer_begin_object (w);
-      add_string (w, "uuid", h->uuid);
-      add_string (w, "alias", h->alias);
-      add_boolean (w, "managed", h->managed);
-      add_boolean (w, "created_by_vmdev", h->created_by_vmdev);
+      vmdev_json_writer_member_string (w, "uuid", h->uuid);
+      vmdev_json_writer_member_string (w, "alias", h->alias);
+      vmdev_json_writer_member_boolean (w, "managed", h->managed);
+      vmdev_json_writer_member_boolean (w, "created_by_vmdev", h->created_by_vmdev);
       vmdev_json_writer_key (w, "iommu_group");
       if (h->iommu_group >= 0)
         vmdev_json_writer_uint (w, (guint64) h->iommu_group);
       else
         vmdev_json_writer_raw (w, "null");
       if (h->pending)
-        add_boolean (w, "pending", TRUE);
+        vmdev_json_writer_member_boolean (w, "pending", TRUE);
       vmdev_json_writer_end_object (w);
     }
   vmdev_json_writer_end_array (w);

@@ -102,34 +102,19 @@ file_name (const char *uuid)
   return g_strconcat (uuid, ".json", NULL);
 }
 
-static void
-add_string (VmdevJsonWriter *w, const char *key, const char *value)
-{
-  vmdev_json_writer_key (w, key);
-  vmdev_json_writer_string (w, value);
-}
-
-static void
-add_boolean (VmdevJsonWriter *w, const char *key, gboolean value)
-{
-  vmdev_json_writer_key (w, key);
-  vmdev_json_writer_raw (w, value ? "true" : "false");
-}
-
 static char *
 to_json (const VmdevClaim *c)
 {
   VmdevJsonWriter *w = vmdev_json_writer_new (TRUE);
 
   vmdev_json_writer_begin_object (w);
-  vmdev_json_writer_key (w, "version");
-  vmdev_json_writer_uint (w, VMDEV_CLAIM_VERSION);
-  add_string (w, "uuid", c->uuid);
-  add_string (w, "domain", c->domain);
-  add_string (w, "domain_uuid", c->domain_uuid);
-  add_boolean (w, "managed", c->managed);
-  add_boolean (w, "created_by_vmdev", c->created_by_vmdev);
-  add_string (w, "state", vmdev_claim_state_to_string (c->state));
+  vmdev_json_writer_member_uint (w, "version", VMDEV_CLAIM_VERSION);
+  vmdev_json_writer_member_string (w, "uuid", c->uuid);
+  vmdev_json_writer_member_string (w, "domain", c->domain);
+  vmdev_json_writer_member_string (w, "domain_uuid", c->domain_uuid);
+  vmdev_json_writer_member_boolean (w, "managed", c->managed);
+  vmdev_json_writer_member_boolean (w, "created_by_vmdev", c->created_by_vmdev);
+  vmdev_json_writer_member_string (w, "state", vmdev_claim_state_to_string (c->state));
   vmdev_json_writer_key (w, "journal");
   vmdev_json_writer_begin_array (w);
   for (guint i = 0; i < c->journal->len; i++)
@@ -137,8 +122,8 @@ to_json (const VmdevClaim *c)
       const VmdevClaimStep *s = g_ptr_array_index (c->journal, i);
 
       vmdev_json_writer_begin_object (w);
-      add_string (w, "op", s->op);
-      add_string (w, "arg", s->arg);
+      vmdev_json_writer_member_string (w, "op", s->op);
+      vmdev_json_writer_member_string (w, "arg", s->arg);
       vmdev_json_writer_end_object (w);
     }
   vmdev_json_writer_end_array (w);

@@ -167,6 +167,27 @@ vmdev_json_writer_raw (VmdevJsonWriter *w, const char *text)
 }
 
 void
+vmdev_json_writer_member_string (VmdevJsonWriter *w, const char *key, const char *value)
+{
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_string (w, value);
+}
+
+void
+vmdev_json_writer_member_uint (VmdevJsonWriter *w, const char *key, guint64 value)
+{
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_uint (w, value);
+}
+
+void
+vmdev_json_writer_member_boolean (VmdevJsonWriter *w, const char *key, gboolean value)
+{
+  vmdev_json_writer_key (w, key);
+  vmdev_json_writer_raw (w, value ? "true" : "false");
+}
+
+void
 vmdev_json_writer_value (VmdevJsonWriter *w, const VmdevJson *value)
 {
   switch (value->type)

@@ -28,6 +28,10 @@ void vmdev_json_writer_string (VmdevJsonWriter *w, const char *value);
 void vmdev_json_writer_uint (VmdevJsonWriter *w, guint64 value);
 /* @text, a JSON number or true, false or null, as it is. */
 void vmdev_json_writer_raw (VmdevJsonWriter *w, const char *text);
+/* "key": value in an object, in one call. */
+void vmdev_json_writer_member_string (VmdevJsonWriter *w, const char *key, const char *value);
+void vmdev_json_writer_member_uint (VmdevJsonWriter *w, const char *key, guint64 value);
+void vmdev_json_writer_member_boolean (VmdevJsonWriter *w, const char *key, gboolean value);
 /* A value read by vmdev_json_parse() (kept unknown keys of a definition). */
 void vmdev_json_writer_value (VmdevJsonWriter *w, const VmdevJson *value);
 
