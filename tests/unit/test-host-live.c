@@ -6,6 +6,7 @@
 #include "util/vmdev-error.h"
 
 #include "host-fixture.h"
+#include "test-tree.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -33,18 +34,6 @@ typedef struct
   VmdevRoot *root;
 } Live;
 
-static gboolean
-simhost (const char *verb, const char *a, const char *b, char **out_err)
-{
-  const char *argv[] = { g_getenv ("SIMHOST"), verb, a, b, NULL };
-  int status = -1;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                     NULL, out_err, &status, NULL))
-    return FALSE;
-  return g_spawn_check_wait_status (status, NULL);
-}
-
 static void
 live_setup (Live *live, gconstpointer data)
 {
@@ -58,7 +47,7 @@ live_setup (Live *live, gconstpointer data)
       g_test_skip ("needs /dev/fuse and the simhost binary (SIMHOST)");
       return;
     }
-  if (!simhost ("mount", json, live->dir, &err))
+  if (!test_simhost ("mount", json, live->dir, &err))
     {
       g_autofree char *why = g_strdup_printf ("simhost cannot mount here: %s", err);
       g_test_skip (why);
@@ -76,7 +65,7 @@ live_teardown (Live *live, gconstpointer data)
       g_autofree char *err = NULL;
 
       vmdev_root_free (live->root);
-      if (!simhost ("umount", live->dir, NULL, &err))
+      if (!test_simhost ("umount", live->dir, NULL, &err))
         g_error ("simhost umount failed: %s", err);
     }
   g_free (live->dir);

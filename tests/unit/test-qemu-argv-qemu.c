@@ -18,8 +18,9 @@
  *    in the temp dir, block devices /dev/null, and qcow2 format nodes raw (no
  *    qemu-img here to make an image).  Cases with spice GL without /dev/dri
  *    or a serial port connecting to a socket have the first check only. */
+#include "test-tree.h"
+
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <fcntl.h>
 #include <string.h>
@@ -408,18 +409,7 @@ test_case (gconstpointer data)
     run_qemu (run, tmp);
   else
     g_test_message ("%s: properties checked; not started: %s", name, why);
-  {
-    g_autoptr(GDir) d = g_dir_open (tmp, 0, NULL);
-    const char *f;
-
-    while (d != NULL && (f = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (tmp, f, NULL);
-
-        g_unlink (p);
-      }
-    g_rmdir (tmp);
-  }
+  test_tree_remove (tmp);
 }
 
 static int
