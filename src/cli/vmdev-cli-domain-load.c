@@ -1,12 +1,19 @@
 /* vmdev-cli-domain-load.c: `vmdev domain` in the light `vmdev` binary: it
- * loads the module that has the domain group (and libxml2, json-glib,
- * libselinux) built in and runs the group in this process (see
- * src/cli/meson.build for why it is a module). */
+ * loads the module that has the domain group (and libxml2, libselinux) built
+ * in and runs the group in this process (see src/cli/meson.build for why it
+ * is a module) — but `domain start` in a forked process, which stays on as
+ * the domain's monitor. */
 #include "cli/vmdev-cli.h"
 
 #include "cli/vmdev-cli-config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef int (*VmdevCliGroupFunc) (VmdevCli *cli, int argc, char **argv);
 
@@ -54,14 +61,80 @@ vmdev_cli_domain_module_symbol (VmdevCli *cli, const char *symbol)
   return function;
 }
 
+static int
+module_run (VmdevCli *cli, int argc, char **argv)
+{
+  VmdevCliGroupFunc group;
+
+  group = (VmdevCliGroupFunc) vmdev_cli_domain_module_symbol (cli, VMDEV_DOMAIN_MODULE_ENTRY);
+  return group != NULL ? group (cli, argc, argv) : VMDEV_EXIT_FAILURE;
+}
+
+/* `domain start`: the module runs in a child, which becomes the domain's
+ * monitor once QEMU runs (vmdev_domain_monitor_run() sends the exit status on
+ * the pipe and lets go of stdout and stderr); this process only waits for it.
+ * Forking here, before libxml2 and ICU are loaded, is what makes the monitor
+ * cheap: one fork of a small process instead of two of a large one. */
+static int
+module_run_start (VmdevCli *cli, int argc, char **argv)
+{
+  int pipefd[2], wstatus;
+  guint8 status;
+  ssize_t n;
+  pid_t child;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    {
+      fprintf (stderr, "%s: starting a domain: cannot create a pipe: %s\n", cli->prog,
+               g_strerror (errno));
+      return VMDEV_EXIT_FAILURE;
+    }
+  fflush (stdout);
+  fflush (stderr);
+  child = fork ();
+  if (child < 0)
+    {
+      fprintf (stderr, "%s: starting a domain: cannot fork: %s\n", cli->prog,
+               g_strerror (errno));
+      return VMDEV_EXIT_FAILURE;
+    }
+  if (child == 0)
+    {
+      close (pipefd[0]);
+      cli->detach_fd = pipefd[1];
+      exit (module_run (cli, argc, argv));
+    }
+  close (pipefd[1]);
+  do
+    n = read (pipefd[0], &status, 1);
+  while (n < 0 && errno == EINTR);
+  close (pipefd[0]);
+  if (n == 1)
+    return status;
+  /* No monitor: the child has printed why and exits with the status. */
+  while (waitpid (child, &wstatus, 0) < 0)
+    if (errno != EINTR)
+      {
+        fprintf (stderr, "%s: starting a domain: waiting for process %d: %s\n", cli->prog,
+                 (int) child, g_strerror (errno));
+        return VMDEV_EXIT_FAILURE;
+      }
+  if (WIFEXITED (wstatus))
+    return WEXITSTATUS (wstatus);
+  fprintf (stderr, "%s: starting a domain: process %d was killed by signal %d (%s); run "
+           "`vmdev domain status` to see what is left\n", cli->prog, (int) child,
+           WTERMSIG (wstatus), strsignal (WTERMSIG (wstatus)));
+  return VMDEV_EXIT_FAILURE;
+}
+
 int
 vmdev_cli_domain_module_run (VmdevCli *cli, int argc, char **argv)
 {
-  VmdevCliGroupFunc group;
   int status;
 
   if (vmdev_cli_domain_destroy_light (cli, argc, argv, &status))
     return status;
-  group = (VmdevCliGroupFunc) vmdev_cli_domain_module_symbol (cli, VMDEV_DOMAIN_MODULE_ENTRY);
-  return group != NULL ? group (cli, argc, argv) : VMDEV_EXIT_FAILURE;
+  if (argc >= 2 && strcmp (argv[1], "start") == 0)
+    return module_run_start (cli, argc, argv);
+  return module_run (cli, argc, argv);
 }

@@ -614,17 +614,30 @@ vmdev_cli_domain_to_argv (VmdevDomainArgs *args)
 int
 vmdev_cli_domain_start (VmdevDomainArgs *args)
 {
-  g_autoptr(VmdevRoot) root = vmdev_cli_open_root (args->cli);
+  g_autoptr(VmdevRoot) root = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(VmdevDomain) def = NULL;
+  VmdevDomainMonitor *monitor;
 
+  /* This process becomes the monitor: only the one the light binary forked
+   * for the command may (vmdev-cli-domain-load.c). */
+  if (args->cli->detach_fd < 0)
+    {
+      g_set_error (&error, VMDEV_ERROR, VMDEV_ERROR_FAILED,
+                   "the domain module was called without the process vmdev forks for "
+                   "`domain start` (run it as `vmdev domain start`)");
+      return vmdev_cli_domain_fail (args, "starting a domain", error);
+    }
+  root = vmdev_cli_open_root (args->cli);
   if (root == NULL)
     return VMDEV_EXIT_FAILURE;
   def = vmdev_cli_domain_load (root, args->pos[0], &error);
-  if (def == NULL || !vmdev_domain_start (root, def, args->paused, 0, &error))
+  if (def == NULL ||
+      (monitor = vmdev_domain_start (root, def, args->paused, 0, &error)) == NULL)
     return vmdev_cli_domain_fail (args, "starting a domain", error);
   printf ("Domain '%s' started\n", args->pos[0]);
-  return vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK);
+  vmdev_domain_monitor_run (monitor, args->cli->detach_fd,
+                            vmdev_cli_finish_output (args->cli, VMDEV_EXIT_OK));
 }
 
 int

@@ -15,6 +15,9 @@ typedef struct
   const char *prog;        /* "vmdev", or "mdevctl"/"lsmdev" when invoked as those */
   const char *root_dir;    /* --root, or NULL ($VMDEV_ROOT, else "/") */
   gboolean verbose;        /* -v before the group */
+  int detach_fd;           /* `domain start` in the process the light binary forked for it:
+                            * the pipe its exit status goes to when this process stays on
+                            * as the domain's monitor; else -1 */
 } VmdevCli;
 
 /* Opens the root the user asked for; prints the error and returns NULL on failure. */

@@ -40,7 +40,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *base = g_path_get_basename (argv[0]);
-  VmdevCli cli = { .prog = "vmdev" };
+  VmdevCli cli = { .prog = "vmdev", .detach_fd = -1 };
   int i = 1;
 
   /* A closed stdout must end the command with an error, not a signal. */

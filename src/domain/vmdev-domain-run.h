@@ -1,10 +1,10 @@
 /* vmdev-domain-run.h: the lifecycle of a running domain.
  *
  * A running domain is a QEMU process under a small per-domain monitor process
- * (its parent; QEMU has PR_SET_PDEATHSIG = SIGKILL, so it dies with it).  The
- * monitor reaps QEMU and, when it exits for any reason, removes the runtime
- * directory run/vmdev/d/<name>/ (QMP sockets mon.sock and qmp.sock, and
- * status.json).  A domain is alive while the pid recorded in status.json lives
+ * (its parent; QEMU has PR_SET_PDEATHSIG = SIGKILL, so it dies with it; see
+ * vmdev-domain-monitor.h).  The monitor reaps QEMU and, when it exits for any
+ * reason, removes the runtime directory run/vmdev/d/<name>/ (QMP sockets
+ * mon.sock and qmp.sock, and status.json).  A domain is alive while the pid recorded in status.json lives
  * with the recorded start time (/proc/<pid>/stat field 22); QMP is not
  * liveness.  See docs/lifecycle.md. */
 #pragma once
@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "conf/vmdev-domain.h"
+#include "domain/vmdev-domain-monitor.h"
 #include "domain/vmdev-domain-status.h"
 #include "domain/vmdev-domain-stop.h"
 #include "util/vmdev-root.h"
@@ -28,12 +29,15 @@
 VmdevDomainStatus *vmdev_domain_get_status (VmdevRoot *root, const char *name,
                                             gboolean query, GError **error);
 
-/* Starts @def: returns when QEMU runs (or is paused, with @paused) and
- * status.json exists, within @timeout_ms (0: the default).  Refuses a
- * running domain (VMDEV_ERROR_EXISTS).  Errors of QEMU come with the last
- * lines of its log. */
-gboolean vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def, gboolean paused,
-                             guint timeout_ms, GError **error);
+/* Starts @def with the calling process as the domain's monitor (see
+ * vmdev-domain-monitor.h: it must be a process of its own, as the one
+ * `vmdev domain start` forks): returns when QEMU runs (or is paused, with
+ * @paused) and status.json exists, within @timeout_ms (0: the default); the
+ * caller then runs vmdev_domain_monitor_run(), which never returns.  Refuses
+ * a running domain (VMDEV_ERROR_EXISTS).  Errors of QEMU come with the last
+ * lines of its log; after an error nothing of the start is left. */
+VmdevDomainMonitor *vmdev_domain_start (VmdevRoot *root, const VmdevDomain *def,
+                                        gboolean paused, guint timeout_ms, GError **error);
 
 /* SIGTERM, then SIGKILL after a bound; returns when the monitor has cleaned
  * up (bounded).  VMDEV_ERROR_NOT_FOUND when the domain is not running. */

@@ -4,11 +4,12 @@
 
 #include "util/vmdev-error.h"
 
-#include <cap-ng.h>
 #include <errno.h>
-#include <grp.h>
+#include <linux/capability.h>
 #include <selinux/selinux.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 guint64
@@ -50,6 +51,34 @@ raise_memlock (guint64 bytes, char **out_warning)
   return TRUE;
 }
 
+/* Drops every capability from the bounding set (needs CAP_SETPCAP).  The
+ * kernel says EINVAL past the last capability it knows. */
+static gboolean
+drop_bounding_set (void)
+{
+  for (unsigned long cap = 0;; cap++)
+    {
+      int in_set = prctl (PR_CAPBSET_READ, cap, 0, 0, 0);
+
+      if (in_set < 0)
+        return errno == EINVAL;
+      if (in_set > 0 && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+        return FALSE;
+    }
+}
+
+/* Clears the ambient, permitted, effective and inheritable sets. */
+static gboolean
+drop_capabilities (void)
+{
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return FALSE;
+  return syscall (SYS_capset, &header, data) == 0;
+}
+
 gboolean
 vmdev_privileges_apply (const VmdevPrivileges *priv, char **out_warning, GError **error)
 {
@@ -59,19 +88,19 @@ vmdev_privileges_apply (const VmdevPrivileges *priv, char **out_warning, GError 
       setexeccon (priv->exec_context) < 0)
     return fail (error, "setting the SELinux exec label", errno);
   /* The bounding set needs CAP_SETPCAP, which a non-root uid loses below. */
-  capng_clear (CAPNG_SELECT_BOUNDS);
-  if (capng_apply (CAPNG_SELECT_BOUNDS) < 0)
+  if (!drop_bounding_set ())
     return fail (error, "clearing the capability bounding set", errno);
-  if (setgroups (0, NULL) < 0)
+  /* The system calls themselves: libc's wrappers would apply the change to
+   * every thread of the process they believe they are in. */
+  if (syscall (SYS_setgroups, 0, NULL) < 0)
     return fail (error, "clearing the supplementary groups", errno);
-  if (setresgid (priv->gid, priv->gid, priv->gid) < 0)
+  if (syscall (SYS_setresgid, priv->gid, priv->gid, priv->gid) < 0)
     return fail (error, "setting the group", errno);
-  if (setresuid (priv->uid, priv->uid, priv->uid) < 0)
+  if (syscall (SYS_setresuid, priv->uid, priv->uid, priv->uid) < 0)
     return fail (error, "setting the user", errno);
   /* A non-root uid has lost its capabilities with setresuid; uid 0 keeps
    * them until they are cleared here, bounding set included. */
-  capng_clear (CAPNG_SELECT_BOTH);
-  if (capng_apply (CAPNG_SELECT_BOTH) < 0)
+  if (!drop_capabilities ())
     return fail (error, "dropping the capabilities", errno);
   return TRUE;
 }

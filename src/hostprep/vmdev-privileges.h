@@ -1,7 +1,9 @@
 /* vmdev-privileges.h: what QEMU runs with (DESIGN.md §7 step 6): the
  * configured user and group with no supplementary groups, no capabilities,
  * RLIMIT_MEMLOCK raised for VFIO, and the SELinux process label.  Called in
- * the forked child right before exec. */
+ * QEMU's child right before exec; that child shares the monitor's memory
+ * (clone with CLONE_VM | CLONE_VFORK), so the credentials change with plain
+ * system calls, not libc's all-threads wrappers. */
 #pragma once
 
 #include <glib.h>

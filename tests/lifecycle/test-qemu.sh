@@ -114,11 +114,23 @@ run domain list
 is "$out" " Id   Name   State
 --------------------" "list: no running domain"
 
-# --- destroy
-run domain start vm1
-is "$rc|$out" "0|Domain 'vm1' started" "start"
+# --- destroy.  Start as scripts call it, in $(...) with one more fd open:
+# the process start forks stays on as the monitor, and must let go of both.
+exec 7> "$tmp_root/inherited"
+out=$(timeout 60 "$VMDEV" domain start vm1 2>&1); rc=$?
+exec 7>&-
+is "$rc|$out" "0|Domain 'vm1' started" "start in \$(...) returns with its output"
 pid=$(json_get "$(status_json vm1)" pid)
 mpid=$(jq -r .monitor_pid "$root/run/vmdev/d/vm1/status.json")
+log="$root/var/log/vmdev/vm1.log"
+is "$(ls -l "/proc/$mpid/fd/" "/proc/$pid/fd/" 2>/dev/null | grep -c inherited)|$(ls -l "/proc/$mpid/fd/" | grep -c pipe:)" \
+  "0|0" "neither the monitor nor QEMU holds the caller's fd, nor the monitor its pipe"
+is "$(readlink "/proc/$mpid/fd/0")|$(readlink "/proc/$mpid/fd/1")|$(readlink "/proc/$mpid/fd/2")" \
+  "/dev/null|$log|$log" "the monitor: stdin /dev/null, stdout and stderr the log"
+is "$(readlink "/proc/$pid/fd/0")|$(readlink "/proc/$pid/fd/1")|$(readlink "/proc/$pid/fd/2")" \
+  "/dev/null|$log|$log" "QEMU: stdin /dev/null, stdout and stderr the log"
+is "$(ps -o ppid=,sid= -p "$pid" | awk '{ print $1, $2 }')|$(ps -o sid= -p "$mpid" | tr -d ' ')" \
+  "$mpid $mpid|$mpid" "QEMU is the monitor's child, both in the monitor's own session"
 run domain shutdown vm1
 is "$rc|$out" "0|Domain 'vm1' is being shutdown" "shutdown without --timeout returns"
 run domain destroy vm1
