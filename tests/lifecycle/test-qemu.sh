@@ -31,6 +31,16 @@ is "$rc|$err" "0|" "define"
 run domain status vm1 --json
 is "$(json_get "$out" state)|$(json_get "$out" pid)" "shut off|null" "status of a defined domain"
 
+# --- start runs in a process of its own (it becomes the monitor): its exit
+# status and messages still reach the caller when it does not get that far.
+run domain start
+is "$rc|$err" "2|vmdev: missing argument NAME
+Try 'vmdev domain start --help'." "start without a name: usage error (2)"
+run domain start --help
+like "$rc|$out" "^0\|Usage: vmdev domain start NAME \[--paused\]" "start --help"
+run domain start nosuch
+like "$rc|$out|$err" "^1\|\|vmdev: starting a domain: domain 'nosuch' is not defined" "start of an undefined domain"
+
 # --- start (paused), status
 run domain start vm1 --paused
 is "$rc|$out|$err" "0|Domain 'vm1' started|" "start --paused"
