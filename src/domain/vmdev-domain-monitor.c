@@ -134,7 +134,7 @@ close_other_fds (int *keep, guint n)
   close_range (from, ~0U, 0);
 }
 
-/* ---- QEMU's process, from fork to exec ------------------------------------ */
+/* ---- QEMU's process, from clone to exec ----------------------------------- */
 
 typedef struct
 {

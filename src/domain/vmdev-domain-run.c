@@ -1,10 +1,9 @@
-/* vmdev-domain-run.c: start, stop and state of a running domain; the
- * per-domain monitor process.  See vmdev-domain-run.h and docs/lifecycle.md. */
+/* vmdev-domain-run.c: start, stop and state of a running domain (its monitor
+ * is vmdev-domain-monitor.c).  See vmdev-domain-run.h and docs/lifecycle.md. */
 #include "domain/vmdev-domain-run.h"
 
 #include "conf/vmdev-domain-format.h"
 #include "conf/vmdev-domain-parse.h"
-#include "domain/vmdev-domain-hotplug.h"
 #include "domain/vmdev-domain-live.h"
 #include "domain/vmdev-domain-monitor.h"
 #include "domain/vmdev-domain-prepare.h"
@@ -24,19 +23,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static VmdevQmp *
