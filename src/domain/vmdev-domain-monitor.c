@@ -148,14 +148,27 @@ typedef struct
  * no other fd.  The child shares the monitor's memory until exec (see
  * spawn_qemu()): what it allocates stays allocated; nothing here waits for a
  * lock another thread could hold (the monitor has no other thread). */
+/* Logs why QEMU's child gives up and exits; what it allocated is freed
+ * first, as the monitor's memory is its own. */
+static void G_GNUC_NORETURN
+child_fail (GError *error, const char *what, int errsv)
+{
+  if (error != NULL)
+    log_line (2, "%s", error->message);
+  else
+    log_line (2, "%s: %s", what, g_strerror (errsv));
+  g_clear_error (&error);
+  _exit (127);
+}
+
 static int G_GNUC_NORETURN
 qemu_exec (void *data)
 {
   const QemuChild *c = data;
   const VmdevDomainLaunch *l = c->l;
   pid_t monitor = c->monitor;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *warning = NULL;
+  GError *error = NULL;
+  char *warning = NULL;
   int log, mon, cmd, null;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
@@ -169,39 +182,25 @@ qemu_exec (void *data)
   if (log < 0 || dup2 (log, 1) < 0 || dup2 (log, 2) < 0)
     _exit (127);
   if (mon < 0 || cmd < 0)
-    {
-      log_line (2, "cannot pass the QMP sockets to QEMU: %s", g_strerror (errno));
-      _exit (127);
-    }
+    child_fail (NULL, "cannot pass the QMP sockets to QEMU", errno);
   null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0 || dup2 (null, 0) < 0)
-    {
-      log_line (2, "cannot open /dev/null for QEMU's stdin: %s", g_strerror (errno));
-      _exit (127);
-    }
+    child_fail (NULL, "cannot open /dev/null for QEMU's stdin", errno);
   /* DESIGN.md §7 steps 5 and 4, in the order the kernel allows (the private
    * /dev needs mknod, which the device cgroup forbids). */
   if (!vmdev_namespace_enter (l->dev_plan, &error) ||
       !vmdev_cgroup_enter (l->cgroups, l->name, 0, &error))
-    {
-      log_line (2, "%s", error->message);
-      _exit (127);
-    }
+    child_fail (error, NULL, 0);
   if (dup2 (mon, VMDEV_DOMAIN_QEMU_MONITOR_FD) < 0 || dup2 (cmd, VMDEV_DOMAIN_QEMU_COMMAND_FD) < 0)
-    {
-      log_line (2, "cannot pass the QMP sockets to QEMU: %s", g_strerror (errno));
-      _exit (127);
-    }
+    child_fail (NULL, "cannot pass the QMP sockets to QEMU", errno);
   /* Whatever the starting process had open stays out of QEMU. */
   close_range (VMDEV_DOMAIN_QEMU_COMMAND_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
   /* Step 6, last: what QEMU runs with. */
   if (!vmdev_privileges_apply (l->priv, &warning, &error))
-    {
-      log_line (2, "%s", error->message);
-      _exit (127);
-    }
+    child_fail (error, NULL, 0);
   if (warning != NULL)
     log_line (2, "warning: %s", warning);
+  g_free (warning);
   /* A change of credentials clears the parent-death signal: set it again. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () != monitor)
