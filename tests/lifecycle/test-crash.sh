@@ -16,10 +16,12 @@
 #   attach  of a pre-created mdev, or of a managed one (UUID given), into R;
 # and a victim:
 #   vmdev    (4 in 8) SIGKILL after a random delay, uniform between 0 and 1.2
-#            times the operation's median duration measured at the beginning;
+#            times the operation's median duration measured at the beginning
+#            (a start, with the process it forks, which does the work and
+#            stays on as the monitor);
 #   syscall  (2 in 8) vmdev under strace, SIGKILLed on entry to a random one
 #            of the calls it made in a traced run (files, xattrs, sockets,
-#            forks: every phase, exactly);
+#            forks: every phase, exactly; a start's in the process it forks);
 #   monitor, qemu (1 in 8 each) the domain's monitor or QEMU, after the delay
 #            (for start: within 10 ms of its appearing).
 # Then:
@@ -278,45 +280,105 @@ op_pid=0
 # background; $op_pid is vmdev's own pid (a simple command: the shell's
 # child execs it).  inject: vmdev runs under strace, which SIGKILLs it on
 # entry to the N-th call of SYSCALL; trace: strace writes the calls of
-# $traced to FILE ($op_pid is then strace's; the monitor, a fork, is not
-# traced).
+# $traced to FILE ($op_pid is then strace's).  `domain start` does its work
+# in the process it forks, which stays on as the monitor
+# (docs/lifecycle.md): for it strace follows forks (-f), counts calls per
+# process, and op_wait lets go of the monitor.
 traced=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,fchownat,fchmodat,chmod,setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr,connect,sendto,sendmsg,kill,clone,clone3,flock,bind,listen
+op_follow=0
 launch ()
 {
-  local args=() pre=()
+  local args=() pre=() follow=(-qq)
   case "$1" in
     start) args=(domain start "$S") ;;
     destroy) args=(domain destroy "$R") ;;
     attach-pre) args=(domain attach-device "$R" "$tmp_root/hp-pre.xml" --live) ;;
     attach-managed) args=(domain attach-device "$R" "$tmp_root/hp-managed.xml" --live) ;;
   esac
+  op_follow=0
+  if [ "$1" = start ] && [ -n "${2:-}" ]; then
+    op_follow=1
+    follow=(-q -f -I 1)   # exit lines kept: op_wait reads vmdev's status there
+  fi
   case "${2:-}" in
-    inject) pre=(strace -qq -o /dev/null -e "trace=$3" -e "inject=$3:signal=SIGKILL:when=$4") ;;
-    trace) pre=(strace -qq -o "$3" -e "trace=$traced") ;;
+    inject) pre=(strace "${follow[@]}" -o "$tmp_root/strace.out" -e "trace=$3" -e "inject=$3:signal=SIGKILL:when=$4") ;;
+    trace) pre=(strace "${follow[@]}" -o "$3" -e "trace=$traced") ;;
   esac
   "${pre[@]}" "$VMDEV" --root "$root" "${args[@]}" > "$out" 2>&1 &
   op_pid=$!
 }
 
+# op_wait [FILE]: waits for the operation; returns its exit status.  Under
+# `strace -f` (a start), strace would stay as long as the monitor: once vmdev
+# itself (strace's child) has exited, strace is told to let go (SIGTERM with
+# -I 1 detaches), and vmdev's status is the one strace wrote in FILE (default
+# the inject output).
+op_wait ()
+{
+  local f=${1:-$tmp_root/strace.out} child= i line
+  if [ "$op_follow" != 1 ]; then
+    wait "$op_pid" 2>/dev/null
+    return
+  fi
+  for ((i = 0; i < 3000; i++)); do
+    [ -z "$child" ] && child=$(pgrep -P "$op_pid" | head -1)
+    alive "$op_pid" || break
+    [ -n "$child" ] && ! alive "$child" && break
+    sleep_us 10000
+  done
+  # strace writes vmdev's end before it lets go.
+  for ((i = 0; i < 500; i++)); do
+    alive "$op_pid" && ! grep -q "^$child +++ " "$f" 2>/dev/null || break
+    sleep_us 10000
+  done
+  kill -TERM "$op_pid" 2>/dev/null
+  wait "$op_pid" 2>/dev/null
+  [ -n "$child" ] || child=$(sed -n 's/^\([0-9]*\) .*/\1/p' "$f" | sort -n | head -1)
+  line=$(grep -m1 "^$child +++ " "$f")
+  # vmdev says so when the process it forked was killed.
+  grep -q "was killed by signal 9" "$out" && return 137
+  case $line in
+    *"exited with "*) line=${line##*exited with }; return "${line%% *}" ;;
+    *"killed by SIGKILL"*) return 137 ;;
+    *) return 255 ;;
+  esac
+}
+
 # crash_points OP: runs OP under strace; the calls it made (in $traced) that
 # can matter to a crash, as "SYSCALL:N" words (the N-th call of SYSCALL) in
 # ${points[OP]}: the dynamic loader's and the libraries' own openat calls are
-# left out.
+# left out.  For a start, the calls of the process that takes the lock (the
+# one vmdev forks), but not those that vmdev itself makes that often: strace
+# counts per process, and would stop vmdev first.
 declare -A points=()
 crash_points ()
 {
-  local t="$tmp_root/trace.$1" line sc
-  local -A seen=()
-  launch "$1" trace "$t"; wait "$op_pid" 2>/dev/null
+  local t="$tmp_root/trace.$1" line sc pid worker= parent= own
+  local -A seen=() parent_seen=()
+  launch "$1" trace "$t"; op_wait "$t"
   points[$1]=
+  if [ "$op_follow" = 1 ]; then
+    parent=$(sed -n 's/^\([0-9]*\) .*/\1/p' "$t" | head -1)
+    worker=$(sed -n 's/^\([0-9]*\) flock(.*/\1/p' "$t" | head -1)
+  fi
   while IFS= read -r line; do
+    own=1
+    if [ "$op_follow" = 1 ]; then
+      pid=${line%% *}; line=${line#* }
+      case "$line" in "<... "*|"+++ "*|"--- "*) continue ;; esac
+      if [ "$pid" = "$parent" ]; then
+        sc=${line%%(*}; parent_seen[$sc]=$(( ${parent_seen[$sc]:-0} + 1 )); continue
+      fi
+      [ "$pid" = "$worker" ] || continue
+    fi
     sc=${line%%(*}
     seen[$sc]=$(( ${seen[$sc]:-0} + 1 ))
     case "$line" in
       openat\(*\"/usr/*|openat\(*\"/lib*|openat\(*\"/etc/ld.so*|openat\(*\"/proc/self/*|openat\(*\"/sys/devices/system/*) continue ;;
       execve*|exit*|+++*|---*) continue ;;
     esac
-    points[$1]+=" $sc:${seen[$sc]}"
+    [ "${parent_seen[$sc]:-0}" -ge "${seen[$sc]}" ] && own=0
+    [ $own = 1 ] && points[$1]+=" $sc:${seen[$sc]}"
   done < "$t"
 }
 
@@ -429,7 +491,8 @@ run_case ()
     sleep_us "$delay"
     killed="$victim after $((delay / 1000)).$(printf '%03d' $((delay % 1000))) ms"
     case $victim in
-      vmdev) kill -9 "$op_pid" 2>/dev/null || killed=none ;;
+      # A start works in the process it forks (docs/lifecycle.md): that dies too.
+      vmdev) kill -9 $(pgrep -P "$op_pid") "$op_pid" 2>/dev/null || killed=none ;;
       *)
         pid=
         if [ "$op" = start ]; then
@@ -454,7 +517,7 @@ run_case ()
         { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; } || killed=none ;;
     esac
   fi
-  wait "$op_pid" 2>/dev/null; rc=$?
+  op_wait; rc=$?
   outcome=$([ "$rc" -eq 137 ] && echo killed || echo "exit $rc")
   stat_n[$op]=$(( ${stat_n[$op]:-0} + 1 ))
   [ "$rc" -eq 137 ] && stat_killed[$op]=$(( ${stat_killed[$op]:-0} + 1 ))
@@ -517,6 +580,16 @@ point_after ()
   done
   echo "$found"
 }
+# point_before OP SYSCALL: the last word of ${points[OP]} before the first
+# call of SYSCALL.
+point_before ()
+{
+  local w prev=
+  for w in ${points[$1]:-}; do
+    case $w in "$2":*) echo "$prev"; return ;; esac
+    prev=$w
+  done
+}
 victim=syscall impatient=0 delay=0
 targeted () # OP POINT WHAT
 {
@@ -528,8 +601,8 @@ targeted () # OP POINT WHAT
 }
 targeted attach-pre "$(point_after attach-pre renameat '')" \
   "a claim's temp file written, not renamed into place"
-targeted start "$(point_after start clone '')$(point_after start clone3 '')" \
-  "the runtime dir, its sockets and domain.xml made, the monitor not forked yet"
+targeted start "$(point_before start connect)" \
+  "the runtime dir, its sockets and domain.xml made, QEMU not started yet"
 targeted attach-pre "$(point_after attach-pre renameat sendto)" \
   "device_add sent, the status not written yet"
 
