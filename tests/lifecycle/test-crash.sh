@@ -328,13 +328,13 @@ op_wait ()
   done
   # strace writes vmdev's end before it lets go.
   for ((i = 0; i < 500; i++)); do
-    alive "$op_pid" && ! grep -q "^$child +++ " "$f" 2>/dev/null || break
+    alive "$op_pid" && ! grep -Eq "^$child +[+]{3} " "$f" 2>/dev/null || break
     sleep_us 10000
   done
   kill -TERM "$op_pid" 2>/dev/null
   wait "$op_pid" 2>/dev/null
   [ -n "$child" ] || child=$(sed -n 's/^\([0-9]*\) .*/\1/p' "$f" | sort -n | head -1)
-  line=$(grep -m1 "^$child +++ " "$f")
+  line=$(grep -Em1 "^$child +[+]{3} " "$f")
   # vmdev says so when the process it forked was killed.
   grep -q "was killed by signal 9" "$out" && return 137
   case $line in
@@ -359,12 +359,13 @@ crash_points ()
   points[$1]=
   if [ "$op_follow" = 1 ]; then
     parent=$(sed -n 's/^\([0-9]*\) .*/\1/p' "$t" | head -1)
-    worker=$(sed -n 's/^\([0-9]*\) flock(.*/\1/p' "$t" | head -1)
+    worker=$(sed -n 's/^\([0-9]*\) *flock(.*/\1/p' "$t" | head -1)
   fi
   while IFS= read -r line; do
     own=1
     if [ "$op_follow" = 1 ]; then
-      pid=${line%% *}; line=${line#* }
+      # "PID  call(...)": strace pads the pid to 5 columns
+      pid=${line%% *}; line=${line#"$pid"}; line=${line#"${line%%[! ]*}"}
       case "$line" in "<... "*|"+++ "*|"--- "*) continue ;; esac
       if [ "$pid" = "$parent" ]; then
         sc=${line%%(*}; parent_seen[$sc]=$(( ${parent_seen[$sc]:-0} + 1 )); continue
