@@ -89,6 +89,9 @@ module_run_start (VmdevCli *cli, int argc, char **argv)
                g_strerror (errno));
       return VMDEV_EXIT_FAILURE;
     }
+  /* Children are waited for here and in the monitor: not if the caller left
+   * SIGCHLD ignored (inherited through exec, the kernel would reap them). */
+  signal (SIGCHLD, SIG_DFL);
   fflush (stdout);
   fflush (stderr);
   child = fork ();

@@ -140,8 +140,24 @@ typedef struct
 {
   const VmdevDomainLaunch *l;
   pid_t monitor;
-  sigset_t mask;        /* the monitor's signal mask, for QEMU */
 } QemuChild;
+
+/* Every signal to its default action and none blocked, whatever the process
+ * that started the domain ignored or blocked (a blocked SIGTERM would make
+ * every destroy wait for the SIGKILL). */
+static void
+signals_reset (void)
+{
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  sigset_t none;
+
+  sigemptyset (&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &dfl, NULL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
 
 /* In QEMU's child: DESIGN.md §7 steps 4-6, then exec QEMU with the log as
  * stdout and stderr, /dev/null as stdin, the QMP sockets as fds 3 and 4 and
@@ -174,7 +190,6 @@ qemu_exec (void *data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () != monitor)
     _exit (127);
-  signal (SIGPIPE, SIG_DFL);
   /* Out of the way of 0-4 first: then the log is stderr for what follows. */
   log = fcntl (l->log_fd, F_DUPFD_CLOEXEC, 10);
   mon = fcntl (l->mon_sock, F_DUPFD_CLOEXEC, 10);
@@ -205,7 +220,7 @@ qemu_exec (void *data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () != monitor)
     _exit (127);
-  sigprocmask (SIG_SETMASK, &c->mask, NULL);
+  signals_reset ();
   execv (l->argv[0], l->argv);
   log_line (2, "cannot execute %s: %s", l->argv[0], g_strerror (errno));
   _exit (127);
@@ -216,15 +231,15 @@ qemu_exec (void *data)
  * process's memory until it execs (this thread waits meanwhile).  A fork
  * would copy the page tables of a process with libxml2 and ICU mapped, and
  * the exec would then tear them down again: ~0.25 ms of every start.
- * Signals stay blocked until the exec: no handler of the monitor runs in
- * the child.  Returns the pid, or -1 with errno. */
+ * Signals stay blocked until just before the exec: no handler of the
+ * monitor runs in the child.  Returns the pid, or -1 with errno. */
 static pid_t
 spawn_qemu (const VmdevDomainLaunch *l, pid_t self)
 {
   const size_t size = 1024 * 1024, guard = 4096;
   QemuChild c = { .l = l, .monitor = self };
   char *stack;
-  sigset_t all;
+  sigset_t all, mask;
   pid_t pid;
   int errsv;
 
@@ -240,10 +255,10 @@ spawn_qemu (const VmdevDomainLaunch *l, pid_t self)
       return -1;
     }
   sigfillset (&all);
-  sigprocmask (SIG_BLOCK, &all, &c.mask);
+  sigprocmask (SIG_BLOCK, &all, &mask);
   pid = clone (qemu_exec, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
   errsv = errno;
-  sigprocmask (SIG_SETMASK, &c.mask, NULL);
+  sigprocmask (SIG_SETMASK, &mask, NULL);
   munmap (stack, size);
   errno = errsv;
   return pid;

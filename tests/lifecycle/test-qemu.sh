@@ -154,6 +154,23 @@ like "$(cat "$root/var/log/vmdev/vm1.log")" "QEMU \(pid $pid\) exited with statu
 run domain destroy vm1
 is "$rc|$err" "1|vmdev: destroying a domain: domain 'vm1' is not running" "destroy of a shut off domain"
 
+# --- a caller that ignores SIGCHLD and SIGTERM (kept through exec): start
+# still gets its process's exit status; QEMU starts with the default actions,
+# so destroy's SIGTERM stops it, and the monitor reaps it with its status.
+out=$(trap '' CHLD TERM; "$VMDEV" domain start 2>&1); rc=$?
+is "$rc|$out" "2|vmdev: missing argument NAME
+Try 'vmdev domain start --help'." \
+  "SIGCHLD ignored by the caller: the status of start's process still comes back (2)"
+out=$(trap '' CHLD TERM; "$VMDEV" domain start vm1 --paused 2>&1); rc=$?
+is "$rc|$out" "0|Domain 'vm1' started" "start with SIGCHLD and SIGTERM ignored by the caller"
+pid=$(json_get "$(status_json vm1)" pid)
+ign=$(awk '/^SigIgn:/ { print $2 }' "/proc/$pid/status")
+is "$(( 16#$ign & (1 << (15 - 1)) ))" "0" "QEMU does not ignore SIGTERM"
+run domain destroy vm1
+is "$rc|$out" "0|Domain 'vm1' destroyed" "destroy"
+is "$(sed -n "/QEMU (pid $pid) started\|(QEMU pid $pid, paused)/,\$p" "$log" | grep -c -e 'terminating on signal 15' -e "QEMU (pid $pid) exited with status 0")" \
+  "2" "QEMU stopped on destroy's SIGTERM, and the monitor reaped it with its status"
+
 # --- QEMU killed: the next list shows it shut off
 run domain start vm1
 pid=$(json_get "$(status_json vm1)" pid)
