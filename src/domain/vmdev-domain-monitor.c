@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -338,6 +339,9 @@ vmdev_domain_monitor_launch (const VmdevDomainLaunch *l, GError **error)
                    g_strerror (errsv));
       return NULL;
     }
+  /* Held until the runtime directory is removed: `destroy` waits for it. */
+  if (flock (m->dir->fd, LOCK_EX | LOCK_NB) < 0)
+    log_line (m->log_fd, "warning: locking the runtime directory: %s", g_strerror (errno));
   argv_text = g_strjoinv (" ", l->argv);
   log_line (m->log_fd, "starting domain '%s' (monitor pid %d): %s", m->name, (int) self,
             argv_text);
@@ -498,6 +502,7 @@ vmdev_domain_monitor_run (VmdevDomainMonitor *m, int detach_fd, int status)
         vmdev_domain_remove_run_dir (m->root, m->name);
       }
   }
+  flock (m->dir->fd, LOCK_UN);
   log_line (2, "domain '%s' stopped", m->name);
   _exit (0);
 }

@@ -42,7 +42,9 @@ typedef struct
   guint timeout_ms;             /* for QEMU to answer on QMP */
 } VmdevDomainLaunch;
 
-/* Makes the calling process the monitor of a new session and launches QEMU
+/* Makes the calling process the monitor of a new session, holding an
+ * exclusive flock on the runtime directory until it has removed it (what
+ * vmdev_domain_wait_run_dir_gone() waits for), and launches QEMU
  * (paused, then `cont` unless @l->paused) under it; returns once QEMU answers
  * on QMP and status.json is written, within @l->timeout_ms.  On failure QEMU
  * is killed and reaped, the runtime directory removed, and the error carries

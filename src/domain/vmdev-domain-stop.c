@@ -7,9 +7,12 @@
 #include "util/vmdev-fd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,16 +66,51 @@ vmdev_domain_wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms)
     }
 }
 
+static void
+on_alarm (int sig G_GNUC_UNUSED)
+{
+}
+
+/* Takes a shared flock on @fd, waiting until @deadline (monotonic us):
+ * flock() cannot time out, so an interval timer interrupts it every 50 ms
+ * (SIGALRM without SA_RESTART) to look at the deadline.  FALSE on timeout
+ * or error. */
+static gboolean
+flock_until (int fd, gint64 deadline)
+{
+  struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
+  struct itimerval tick = { .it_interval = { 0, 50000 }, .it_value = { 0, 50000 } };
+  struct itimerval off = { { 0, 0 }, { 0, 0 } };
+  gboolean locked = FALSE;
+
+  if (flock (fd, LOCK_SH | LOCK_NB) == 0)
+    return TRUE;
+  sigemptyset (&sa.sa_mask);
+  if (sigaction (SIGALRM, &sa, &old_sa) < 0)
+    return FALSE;
+  if (setitimer (ITIMER_REAL, &tick, NULL) == 0)
+    {
+      while (!(locked = flock (fd, LOCK_SH) == 0) && errno == EINTR &&
+             g_get_monotonic_time () < deadline)
+        ;
+      setitimer (ITIMER_REAL, &off, NULL);
+    }
+  sigaction (SIGALRM, &old_sa, NULL);
+  return locked;
+}
+
 gboolean
 vmdev_domain_wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, guint timeout_ms)
 {
   gulong step_us = 1000;  /* polls back off from 1 ms to 20 ms */
   g_autofree char *rel = vmdev_domain_run_rel (st->name);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  g_auto(VmdevFd) dir = openat (vmdev_root_fd (root), rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  gboolean slept = FALSE;
   struct stat sb;
 
-  gboolean slept = FALSE;
-
+  if (dir < 0 && errno == ENOENT)
+    return TRUE;
   for (;;)
     {
       if (fstatat (vmdev_root_fd (root), rel, &sb, 0) < 0)
@@ -81,7 +119,18 @@ vmdev_domain_wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st, gu
         return FALSE;
       if (g_get_monotonic_time () >= deadline)
         return FALSE;
-      /* The monitor exits right after removing the directory. */
+      /* The monitor holds an exclusive lock on the directory until it has
+       * removed it (vmdev-domain-monitor.h): this lock is granted the moment
+       * it is done, not once the monitor's own exit is over. */
+      if (dir >= 0)
+        {
+          if (!flock_until (dir, deadline))
+            return FALSE;
+          vmdev_fd_close (vmdev_fd_steal (&dir));
+          continue;
+        }
+      /* A monitor without that lock (of an older vmdev) exits right after
+       * removing the directory. */
       if (!slept && pidfd_sleep (st->monitor_pid, 0, deadline))
         {
           slept = TRUE;

@@ -16,7 +16,8 @@
  * 0: any) or @timeout_ms passes; TRUE when it is gone. */
 gboolean vmdev_domain_wait_pid_gone (gint64 pid, guint64 start_time, guint timeout_ms);
 /* Waits until the runtime directory of @st is gone (the monitor removes it
- * last); FALSE when the monitor died first or @timeout_ms passed. */
+ * last, then lets go of its flock on it, which this waits for); FALSE when
+ * the monitor died first or @timeout_ms passed.  Uses SIGALRM meanwhile. */
 gboolean vmdev_domain_wait_run_dir_gone (VmdevRoot *root, const VmdevDomainStatus *st,
                                          guint timeout_ms);
 /* SIGTERM to the QEMU of @st, SIGKILL after VMDEV_DOMAIN_STOP_TIMEOUT_MS;

@@ -141,6 +141,9 @@ is "$(readlink "/proc/$pid/fd/0")|$(readlink "/proc/$pid/fd/1")|$(readlink "/pro
   "/dev/null|$log|$log" "QEMU: stdin /dev/null, stdout and stderr the log"
 is "$(ps -o ppid=,sid= -p "$pid" | awk '{ print $1, $2 }')|$(ps -o sid= -p "$mpid" | tr -d ' ')" \
   "$mpid $mpid|$mpid" "QEMU is the monitor's child, both in the monitor's own session"
+ino=$(stat -c %i "$root/run/vmdev/d/vm1")
+is "$(awk -v i=":$ino" '$2 == "FLOCK" && substr($6, length($6) - length(i) + 1) == i { print $4, $5 }' /proc/locks)" \
+  "WRITE $mpid" "the monitor holds an exclusive flock on the runtime directory (destroy waits for it)"
 run domain shutdown vm1
 is "$rc|$out" "0|Domain 'vm1' is being shutdown" "shutdown without --timeout returns"
 run domain destroy vm1
