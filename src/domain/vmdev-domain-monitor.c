@@ -36,28 +36,17 @@ struct _VmdevDomainMonitor
   VmdevQmp *qmp;        /* on mon.sock, held for the domain's life */
 };
 
-static char *
-now_iso (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 /* A timestamped lifecycle line on @fd (the domain's log). */
 static void G_GNUC_PRINTF (2, 3)
 log_line (int fd, const char *fmt, ...)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
-  g_autofree char *msg = NULL, *line = NULL;
+  g_autofree char *line = NULL;
   va_list ap;
   ssize_t n G_GNUC_UNUSED;
 
   va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
+  line = vmdev_domain_log_line_new (fmt, ap);
   va_end (ap);
-  line = g_strdup_printf ("%s vmdev: %s\n", stamp, msg);
   n = write (fd, line, strlen (line));
 }
 
@@ -380,7 +369,7 @@ vmdev_domain_monitor_launch (const VmdevDomainLaunch *l, GError **error)
       st.pid = m->qemu;
       st.pid_start_time = vmdev_proc_start_time (m->qemu);
       st.monitor_pid = self;
-      st.started = now_iso ();
+      st.started = vmdev_domain_now_iso ();
       st.qmp = vmdev_dir_child_path (m->dir, VMDEV_QEMU_COMMAND_SOCKET);
       st.log = vmdev_root_display (m->root, lrel);
       if (st.pid_start_time == 0)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The largest status.json or domain.xml read back. */
@@ -192,10 +193,11 @@ vmdev_domain_run_file_read (VmdevRoot *root, const char *name, const char *file,
   g_autoptr(VmdevDir) dir = NULL;
   g_autoptr(GError) local = NULL;
 
-  dir = vmdev_dir_open (root, rel, &local);
-  if (dir == NULL || !vmdev_dir_read (dir, file, MAX_FILE, out_data, out_len, &local))
+  dir = vmdev_dir_open_if_exists (root, rel, &local);
+  if (dir == NULL || !vmdev_dir_read_if_exists (dir, file, MAX_FILE, out_data, out_len, &local) ||
+      *out_data == NULL)
     {
-      if (!vmdev_error_is_errno (local, ENOENT))
+      if (local != NULL)
         g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -287,21 +289,52 @@ vmdev_domain_remove_run_dir (VmdevRoot *root, const char *name)
   unlinkat (vmdev_root_fd (root), rel, AT_REMOVEDIR);
 }
 
+/* Now in UTC, broken down, and the microseconds. */
+static void
+utc_now (struct tm *out_tm, long *out_us)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, out_tm);
+  *out_us = ts.tv_nsec / 1000;
+}
+
+char *
+vmdev_domain_now_iso (void)
+{
+  struct tm tm;
+  long us;
+
+  utc_now (&tm, &us);
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+char *
+vmdev_domain_log_line_new (const char *fmt, va_list ap)
+{
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  struct tm tm;
+  long us;
+
+  utc_now (&tm, &us);
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ vmdev: %s\n", tm.tm_year + 1900,
+                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us, msg);
+}
+
 void
 vmdev_domain_log_append (VmdevRoot *root, const char *name, const char *fmt, ...)
 {
   g_autofree char *rel = vmdev_domain_log_rel (name);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
-  g_autofree char *msg = NULL, *line = NULL;
+  g_autofree char *line = NULL;
   va_list ap;
   ssize_t n G_GNUC_UNUSED;
   int fd;
 
   va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
+  line = vmdev_domain_log_line_new (fmt, ap);
   va_end (ap);
-  line = g_strdup_printf ("%s vmdev: %s\n", stamp, msg);
   fd = openat (vmdev_root_fd (root), rel, O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0)
     return;

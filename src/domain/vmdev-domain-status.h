@@ -82,6 +82,12 @@ gboolean vmdev_domain_run_file_read (VmdevRoot *root, const char *name, const ch
 /* Removes the runtime directory of @name (its files, then itself). */
 void vmdev_domain_remove_run_dir (VmdevRoot *root, const char *name);
 
+/* A line of a domain's log: "<UTC, ISO 8601 with microseconds> vmdev:
+ * <message>\n" (no GDateTime: its formatting converts from the locale). */
+char *vmdev_domain_log_line_new (const char *fmt, va_list ap) G_GNUC_PRINTF (1, 0);
+/* Now in UTC, ISO 8601 to the second ("2026-11-26T03:43:45Z"). */
+char *vmdev_domain_now_iso (void);
+
 /* Appends a timestamped line to the domain's log (var/log/vmdev/<name>.log),
  * as the monitor writes its own; nothing when the log cannot be opened. */
 void vmdev_domain_log_append (VmdevRoot *root, const char *name, const char *fmt, ...)

@@ -87,16 +87,16 @@ vmdev_cgroup_host_open (VmdevRoot *root, VmdevCgroupKinds kinds, GError **error)
 {
   g_autoptr(VmdevCgroupHost) host = g_new0 (VmdevCgroupHost, 1);
   g_autoptr(GError) local = NULL;
-  g_autoptr(VmdevDir) top = vmdev_dir_open (root, "sys/fs/cgroup", &local);
+  g_autoptr(VmdevDir) top = vmdev_dir_open_if_exists (root, "sys/fs/cgroup", &local);
   g_autoptr(GPtrArray) names = NULL;
   long type;
 
   if (top == NULL)
     {
-      if (vmdev_error_is_errno (local, ENOENT) || vmdev_error_is_errno (local, ENOTDIR))
+      if (local == NULL || vmdev_error_is_errno (local, ENOTDIR))
         {
-          g_debug ("cgroups: %s: no cgroup hierarchy, device rules are not used",
-                   local->message);
+          g_debug ("cgroups: no directory sys/fs/cgroup under the root: no cgroup hierarchy, "
+                   "device rules are not used");
           return g_steal_pointer (&host);
         }
       g_propagate_error (error, g_steal_pointer (&local));

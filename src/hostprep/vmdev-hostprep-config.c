@@ -335,21 +335,18 @@ vmdev_hostprep_config_load (VmdevRoot *root, GError **error)
   g_autofree char *data = NULL, *path = NULL;
   gsize len = 0;
 
-  dir = vmdev_dir_open (root, "etc/vmdev", &local);
-  if (dir == NULL && vmdev_error_is_errno (local, ENOENT))
+  dir = vmdev_dir_open_if_exists (root, "etc/vmdev", &local);
+  if (dir == NULL && local == NULL)
     return vmdev_hostprep_config_new_default ();
-  if (dir == NULL)
+  if (dir == NULL ||
+      !vmdev_dir_read_if_exists (dir, "vmdev.conf", VMDEV_HOSTPREP_CONFIG_MAX_SIZE, &data, &len,
+                                 &local))
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  if (!vmdev_dir_read (dir, "vmdev.conf", VMDEV_HOSTPREP_CONFIG_MAX_SIZE, &data, &len, &local))
-    {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return vmdev_hostprep_config_new_default ();
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
+  if (data == NULL)
+    return vmdev_hostprep_config_new_default ();
   path = vmdev_root_display (root, VMDEV_HOSTPREP_CONFIG_FILE);
   return vmdev_hostprep_config_parse (data, len, path, error);
 }

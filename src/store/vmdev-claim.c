@@ -232,10 +232,10 @@ static VmdevDir *
 open_claims (VmdevRoot *root, gboolean *missing, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  VmdevDir *dir = vmdev_dir_open (root, VMDEV_CLAIM_DIR, &local);
+  VmdevDir *dir = vmdev_dir_open_if_exists (root, VMDEV_CLAIM_DIR, &local);
 
-  *missing = dir == NULL && vmdev_error_is_errno (local, ENOENT);
-  if (dir == NULL && !*missing)
+  *missing = dir == NULL && local == NULL;
+  if (local != NULL)
     g_propagate_error (error, g_steal_pointer (&local));
   return dir;
 }

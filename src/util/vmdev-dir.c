@@ -22,22 +22,39 @@ dir_new (int fd, char *path)
   return dir;
 }
 
-VmdevDir *
-vmdev_dir_open (VmdevRoot *root, const char *rel, GError **error)
+static VmdevDir *
+dir_open (VmdevRoot *root, const char *rel, gboolean missing_ok, GError **error)
 {
-  g_autofree char *path = vmdev_root_display (root, rel);
+  const char *inside = rel;
   int fd;
 
-  while (*rel == '/')
-    rel++;
-  fd = openat (vmdev_root_fd (root), *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  while (*inside == '/')
+    inside++;
+  fd = openat (vmdev_root_fd (root), *inside ? inside : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     {
       int errsv = errno;
+      g_autofree char *path = NULL;
+
+      if (missing_ok && errsv == ENOENT)
+        return NULL;
+      path = vmdev_root_display (root, rel);
       vmdev_error_from_errno (error, errsv, "opening directory", path);
       return NULL;
     }
-  return dir_new (fd, g_steal_pointer (&path));
+  return dir_new (fd, vmdev_root_display (root, rel));
+}
+
+VmdevDir *
+vmdev_dir_open (VmdevRoot *root, const char *rel, GError **error)
+{
+  return dir_open (root, rel, FALSE, error);
+}
+
+VmdevDir *
+vmdev_dir_open_if_exists (VmdevRoot *root, const char *rel, GError **error)
+{
+  return dir_open (root, rel, TRUE, error);
 }
 
 VmdevDir *
@@ -132,9 +149,9 @@ vmdev_dir_list (VmdevDir *dir, GError **error)
   return names;
 }
 
-gboolean
-vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
-                char **out_data, gsize *out_len, GError **error)
+static gboolean
+dir_read (VmdevDir *dir, const char *name, gsize max, gboolean missing_ok,
+          char **out_data, gsize *out_len, GError **error)
 {
   g_auto(VmdevFd) fd = openat (dir->fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   char first[4096];
@@ -144,7 +161,16 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
   if (fd < 0)
     {
       int errsv = errno;
-      g_autofree char *path = vmdev_dir_child_path (dir, name);
+      g_autofree char *path = NULL;
+
+      if (missing_ok && errsv == ENOENT)
+        {
+          *out_data = NULL;
+          if (out_len != NULL)
+            *out_len = 0;
+          return TRUE;
+        }
+      path = vmdev_dir_child_path (dir, name);
       return vmdev_error_from_errno (error, errsv, "reading", path);
     }
   /* Read up to max + 1 bytes: one byte more than allowed means too large.
@@ -196,6 +222,20 @@ vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
   if (out_len != NULL)
     *out_len = len;
   return TRUE;
+}
+
+gboolean
+vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
+                char **out_data, gsize *out_len, GError **error)
+{
+  return dir_read (dir, name, max, FALSE, out_data, out_len, error);
+}
+
+gboolean
+vmdev_dir_read_if_exists (VmdevDir *dir, const char *name, gsize max,
+                          char **out_data, gsize *out_len, GError **error)
+{
+  return dir_read (dir, name, max, TRUE, out_data, out_len, error);
 }
 
 gboolean

@@ -18,6 +18,8 @@ typedef struct
 
 /* Opens @rel (relative to the root; "" is the root itself). */
 VmdevDir *vmdev_dir_open (VmdevRoot *root, const char *rel, GError **error);
+/* The same, but NULL without an error when @rel does not exist. */
+VmdevDir *vmdev_dir_open_if_exists (VmdevRoot *root, const char *rel, GError **error);
 /* Opens the subdirectory (or link to a directory) @name of @dir. */
 VmdevDir *vmdev_dir_open_at (VmdevDir *dir, const char *name, GError **error);
 void vmdev_dir_free (VmdevDir *dir);
@@ -40,6 +42,10 @@ gboolean vmdev_dir_foreach (VmdevDir *dir, VmdevDirFunc func, gpointer user_data
  * A short read is taken as the end of the file. */
 gboolean vmdev_dir_read (VmdevDir *dir, const char *name, gsize max,
                          char **out_data, gsize *out_len, GError **error);
+/* The same, but TRUE with *@out_data NULL when @name does not exist (no
+ * error built for what is expected to be missing). */
+gboolean vmdev_dir_read_if_exists (VmdevDir *dir, const char *name, gsize max,
+                                   char **out_data, gsize *out_len, GError **error);
 /* Reads a sysfs-style attribute: its content with one trailing newline removed. */
 gboolean vmdev_dir_read_attr (VmdevDir *dir, const char *name, char **out_value, GError **error);
 /* Reads an attribute holding a decimal unsigned number. */

@@ -50,6 +50,10 @@ vmdev_io_error_from_errno (int errnum)
 gboolean
 vmdev_error_from_errno (GError **error, int errnum, const char *action, const char *path)
 {
+  /* No message nobody reads: the first g_strerror() of a process costs
+   * ~50 us (the locale's charset, iconv). */
+  if (error == NULL)
+    return FALSE;
   g_set_error (error, VMDEV_IO_ERROR, vmdev_io_error_from_errno (errnum),
                "%s: %s: %s", action, path, g_strerror (errnum));
   return FALSE;
