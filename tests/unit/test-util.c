@@ -185,6 +185,45 @@ test_dir_ops (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* The _if_exists forms: what is missing is no error, anything else still is. */
+static void
+test_dir_if_exists (void)
+{
+  g_autofree char *tmp = make_root ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmdevRoot) root = vmdev_root_open (tmp, &error);
+  g_autoptr(VmdevDir) dir = NULL, missing = NULL, file = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 7;
+
+  g_assert_true (vmdev_root_mkdir_p (root, "a", 0755, &error));
+  dir = vmdev_dir_open_if_exists (root, "a", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (dir);
+  missing = vmdev_dir_open_if_exists (root, "nope", &error);
+  g_assert_null (missing);
+  g_assert_no_error (error);
+  g_assert_true (vmdev_dir_write_atomic (dir, "f", "data", 4, 0644, &error));
+  /* a file where a directory is asked for is an error */
+  file = vmdev_dir_open_if_exists (root, "a/f", &error);
+  g_assert_null (file);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+  g_assert_true (g_str_has_suffix (error->message, "/a/f: Not a directory"));
+  g_clear_error (&error);
+
+  g_assert_true (vmdev_dir_read_if_exists (dir, "f", 100, &data, &len, &error));
+  g_assert_cmpstr (data, ==, "data");
+  g_assert_cmpuint (len, ==, 4);
+  g_clear_pointer (&data, g_free);
+  g_assert_true (vmdev_dir_read_if_exists (dir, "missing", 100, &data, &len, &error));
+  g_assert_no_error (error);
+  g_assert_null (data);
+  g_assert_cmpuint (len, ==, 0);
+  /* too large is still an error */
+  g_assert_false (vmdev_dir_read_if_exists (dir, "f", 2, &data, NULL, &error));
+  g_assert_error (error, VMDEV_ERROR, VMDEV_ERROR_INVALID_CONFIG);
+}
+
 /* An atomic write leaves no temp file behind, on success or failure, and
  * replaces the old content whole. */
 static void
@@ -473,6 +512,7 @@ main (int argc, char **argv)
   g_test_add_func ("/util/root/missing", test_root_missing);
   g_test_add_func ("/util/root/env", test_root_env);
   g_test_add_func ("/util/dir/ops", test_dir_ops);
+  g_test_add_func ("/util/dir/if-exists", test_dir_if_exists);
   g_test_add_func ("/util/dir/atomic-write", test_atomic_write);
   g_test_add_func ("/util/dir/read-sizes", test_dir_read_sizes);
   g_test_add_func ("/util/lock/timeout", test_lock_timeout);
