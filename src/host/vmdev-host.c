@@ -84,16 +84,10 @@ static VmdevDir *
 open_optional_dir (VmdevRoot *root, const char *rel, gboolean *out_missing, GError **error)
 {
   GError *local = NULL;
-  VmdevDir *dir = vmdev_dir_open (root, rel, &local);
+  VmdevDir *dir = vmdev_dir_open_if_exists (root, rel, &local);
 
-  *out_missing = FALSE;
-  if (dir == NULL && vmdev_error_is_errno (local, ENOENT))
-    {
-      g_error_free (local);
-      *out_missing = TRUE;
-      return NULL;
-    }
-  if (dir == NULL)
+  *out_missing = dir == NULL && local == NULL;
+  if (local != NULL)
     g_propagate_error (error, local);
   return dir;
 }

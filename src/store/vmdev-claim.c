@@ -206,13 +206,13 @@ read_in (VmdevDir *dir, const char *uuid, VmdevClaim **out_claim, GError **error
   gsize len;
 
   *out_claim = NULL;
-  if (!vmdev_dir_read (dir, name, MAX_CLAIM_FILE, &data, &len, &local))
+  if (!vmdev_dir_read_if_exists (dir, name, MAX_CLAIM_FILE, &data, &len, &local))
     {
-      if (vmdev_error_is_errno (local, ENOENT))
-        return TRUE;
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  if (data == NULL)
+    return TRUE;
   *out_claim = from_json (data, len, uuid, &why);
   if (*out_claim == NULL)
     {

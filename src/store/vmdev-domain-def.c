@@ -96,10 +96,10 @@ vmdev_domain_def_list (VmdevRoot *root, GPtrArray **out_names, GError **error)
   g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GError) local = NULL;
 
-  dir = vmdev_dir_open (root, VMDEV_DOMAIN_DEF_DIR, &local);
+  dir = vmdev_dir_open_if_exists (root, VMDEV_DOMAIN_DEF_DIR, &local);
   if (dir == NULL)
     {
-      if (!vmdev_error_is_errno (local, ENOENT))
+      if (local != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;

@@ -216,14 +216,14 @@ read_definition (VmdevDir *pdir, const char *parent, const char *uuid,
   gsize len;
 
   *missing = FALSE;
-  if (!vmdev_dir_read (pdir, uuid, VMDEV_MDEV_DEF_MAX_SIZE, &data, &len, &local))
+  if (!vmdev_dir_read_if_exists (pdir, uuid, VMDEV_MDEV_DEF_MAX_SIZE, &data, &len, &local))
     {
-      if (vmdev_error_is_errno (local, ENOENT))
-        {
-          *missing = TRUE;
-          return FALSE;
-        }
       g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (data == NULL)
+    {
+      *missing = TRUE;
       return FALSE;
     }
   /* vmdev_mdev_definition_parse(), with the path (for messages) made only
@@ -345,10 +345,10 @@ open_parent_names (VmdevRoot *root, const char *only_parent, VmdevDir **out_dir,
   *out_names = NULL;
   if (only_parent != NULL && !vmdev_name_check ("parent", only_parent, error))
     return FALSE;
-  dir = vmdev_dir_open (root, VMDEV_MDEV_DEF_DIR, &local);
+  dir = vmdev_dir_open_if_exists (root, VMDEV_MDEV_DEF_DIR, &local);
   if (dir == NULL)
     {
-      if (!vmdev_error_is_errno (local, ENOENT))
+      if (local != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
@@ -515,8 +515,8 @@ vmdev_mdev_definition_load (VmdevRoot *root, const char *parent, const char *uui
   if (!check_names (parent, uuid, error))
     return FALSE;
   rel = g_strdup_printf (VMDEV_MDEV_DEF_DIR "/%s", parent);
-  pdir = vmdev_dir_open (root, rel, &local);
-  if (pdir == NULL && !vmdev_error_is_errno (local, ENOENT))
+  pdir = vmdev_dir_open_if_exists (root, rel, &local);
+  if (local != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;

@@ -209,9 +209,9 @@ dir_read (VmdevDir *dir, const char *name, gsize max, gboolean missing_ok,
       if (n == 0)
         break;
       len += n;
-      /* A regular file gives a short read only at its end (POSIX; vmdev
-       * sets no signal handlers that could interrupt a read): no second
-       * read() just to see EOF. */
+      /* A regular file gives a short read only at its end (POSIX; vmdev's
+       * one signal handler, SIGALRM while destroy waits for a flock, is
+       * never set during a read): no second read() just to see EOF. */
       if (len < cap)
         break;
     }
